@@ -1,0 +1,53 @@
+"""The Typer application and the error handling shared by every command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from icaxes.errors import IcaxesError
+
+app = typer.Typer(
+    name="icaxes",
+    help="Find, read and compare the interpretable semantic axes of embeddings with ICA.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: progress bars and tables go to stderr so stdout stays machine-readable where it matters
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+def fail(message: str) -> None:
+    """Print one error line and exit with status 2."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except IcaxesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except SystemExit as exc:  # typer/click exits (usage errors are status 2)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    except Exception as exc:  # click usage errors in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            print("error: aborted; nothing was written", file=sys.stderr)
+            return 130
+        raise
+    return 0

@@ -1,0 +1,92 @@
+"""Exceptions and warnings raised by icaxes.
+
+Every problem with the user's input raises a subclass of :class:`InputError`
+(itself a :class:`ValueError`), with a one-line message saying what is wrong and
+how to fix it. The command line turns any :class:`IcaxesError` into that line on
+stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+
+class IcaxesError(Exception):
+    """Base class of every error icaxes raises on purpose."""
+
+
+class InputError(IcaxesError, ValueError):
+    """The input data or arguments cannot be used as given."""
+
+
+class EmbeddingFormatError(InputError):
+    """An embedding file is malformed (bad header, ragged rows, bad numbers, bad encoding)."""
+
+
+class NonFiniteError(InputError):
+    """The input holds NaN or infinite values."""
+
+
+class DuplicateTokenError(InputError):
+    """The same token names more than one row."""
+
+
+class DegenerateDataError(InputError):
+    """The data cannot be whitened: too few rows, all-zero rows, constant or collinear columns."""
+
+
+class DimensionMismatchError(InputError):
+    """Two arrays or models that must share a dimension do not."""
+
+
+class UnknownTokenError(InputError, KeyError):
+    """A token was asked for that the model does not contain."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownSourceError(InputError):
+    """A named source or path does not exist."""
+
+
+class ModelFormatError(InputError):
+    """A saved model folder is missing files or was written by an incompatible version."""
+
+
+class MissingDependencyError(IcaxesError, ImportError):
+    """An optional package needed for this feature is not installed."""
+
+
+class OutputError(IcaxesError, OSError):
+    """An output path cannot be written."""
+
+
+class ConvergenceWarning(UserWarning):
+    """The ICA solver stopped at ``max_iter`` before reaching ``tol``."""
+
+
+def require(module: str, *, extra: str, feature: str):
+    """Import an optional module or raise :class:`MissingDependencyError`.
+
+    Parameters
+    ----------
+    module : str
+        Importable module name, e.g. ``"spacy"``.
+    extra : str
+        Name of the icaxes extra that installs it, e.g. ``"spacy"``.
+    feature : str
+        What the user tried to do, for the message.
+
+    Returns
+    -------
+    module
+        The imported module.
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{feature} needs the optional package '{module}', which is not installed; "
+            f"install it with: pip install 'icaxes[{extra}]'"
+        ) from exc

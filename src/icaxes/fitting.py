@@ -1,0 +1,48 @@
+"""The main job as one function: read a source, fit ICA and the PCA baseline, save both."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from icaxes.io.atomic import atomic_dir
+from icaxes.io.sources import load_embeddings
+from icaxes.model import AxisModel, fit_ica, fit_pca
+
+
+@dataclass
+class FitResult:
+    """ICA and PCA models of one source."""
+
+    ica: AxisModel
+    pca: AxisModel
+
+
+def fit_source(source: str, output: str | Path | None = None, *, limit: int | None = None,
+               seed: int = 0, lowercase: bool = False, dedupe: bool = False,
+               token_filter: str | None = None, tokens_path: Any = None, max_iter: int = 10000,
+               tol: float = 1e-10, progress: bool = False) -> FitResult:
+    """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
+
+    The output folder appears only when both models are complete.
+    """
+    if output is not None:
+        # fail on an unwritable output before the expensive work
+        from icaxes.io.atomic import _check_parent
+
+        _check_parent(Path(output))
+    emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
+                          token_filter=token_filter, tokens_path=tokens_path)
+    ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress)
+    pca = fit_pca(emb)
+    if output is not None:
+        with atomic_dir(output) as tmp:
+            ica.save(tmp / "ica")
+            pca.save(tmp / "pca")
+            (tmp / "run.json").write_text(json.dumps(
+                {"source": str(source), "limit": limit, "seed": seed, "lowercase": lowercase,
+                 "dedupe": dedupe, "filter": token_filter, "max_iter": max_iter, "tol": tol},
+                indent=2), encoding="utf-8")
+    return FitResult(ica, pca)

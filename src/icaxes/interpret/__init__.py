@@ -1,0 +1,1 @@
+"""Interpretation of fitted axes: top tokens, compositions, similarity terms, labels."""

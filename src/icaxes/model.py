@@ -1,0 +1,322 @@
+"""The fitted model of an embedding: tokens, a fitted transform and the transformed rows.
+
+:func:`fit_ica` and :func:`fit_pca` turn :class:`~icaxes.io.embeddings.Embeddings` into an
+:class:`AxisModel`; the model answers the questions users ask of the axes (top tokens, a
+token's composition, why two tokens are similar) and saves itself to an open-format folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from icaxes.decompose.estimator import ICA, PCA, _AxisTransform
+from icaxes.errors import InputError, ModelFormatError
+from icaxes.interpret.axes import (
+    AxisWeight,
+    SimilarityTerm,
+    component_p_value,
+    normalize_rows,
+    product_p_value,
+    similarity_terms,
+    top_rows,
+)
+from icaxes.io.atomic import atomic_dir
+from icaxes.io.embeddings import Embeddings, unknown_token_message
+
+FORMAT_VERSION = 1
+_PARAM_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_", "skewness_",
+                 "kurtosis_", "explained_variance_", "signs_", "order_")
+
+
+@dataclass
+class AxisModel:
+    """An embedding seen through fitted axes (ICA or its PCA baseline).
+
+    Parameters
+    ----------
+    tokens : list of str
+        Tokens, one per row of ``components``.
+    components : ndarray of shape (n, k)
+        The transformed rows (ICA sources or PCA scores), float32.
+    transform : ICA or PCA
+        The fitted estimator (transforms new rows).
+    method : {"ica", "pca"}
+    frequencies : ndarray of shape (n,), optional
+    metadata : dict
+        Source description and fit settings.
+    labels : list of str, optional
+        A readable label per axis (default: its top three tokens).
+    """
+
+    tokens: list[str]
+    components: np.ndarray
+    transform: _AxisTransform
+    method: str
+    frequencies: np.ndarray | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    labels: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        self._index: dict[str, int] | None = None
+        self._normalized: np.ndarray | None = None
+        if self.labels is None:
+            self.labels = [", ".join(self.top_tokens(k, 3)) for k in range(self.n_axes)]
+
+    # --------------------------------------------------------------- basics
+    def __repr__(self) -> str:
+        return (f"<AxisModel {self.method.upper()} of {self.metadata.get('source', '?')}: "
+                f"{len(self.tokens):,} tokens, {self.n_axes} axes>")
+
+    @property
+    def n_axes(self) -> int:
+        """Number of axes."""
+        return int(self.components.shape[1])
+
+    @property
+    def skewness(self) -> np.ndarray:
+        """Skewness of each axis (positive, decreasing for the default order)."""
+        return self.transform.skewness_
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Mapping token -> row."""
+        if self._index is None:
+            self._index = {t: i for i, t in enumerate(self.tokens)}
+        return self._index
+
+    @property
+    def normalized(self) -> np.ndarray:
+        """Rows of :attr:`components` scaled to unit length (used for display and top tokens)."""
+        if self._normalized is None:
+            self._normalized = normalize_rows(self.components)
+        return self._normalized
+
+    def row(self, token: str) -> int:
+        """Row of ``token``; raises :class:`~icaxes.errors.UnknownTokenError`."""
+        from icaxes.errors import UnknownTokenError
+
+        try:
+            return self.index[token]
+        except KeyError:
+            raise UnknownTokenError(unknown_token_message(token, self.index)) from None
+
+    def _check_axis(self, axis: int) -> int:
+        if not 0 <= int(axis) < self.n_axes:
+            raise InputError(f"axis {axis} is out of range: the model has axes 0..{self.n_axes - 1}")
+        return int(axis)
+
+    # ------------------------------------------------------- interpretation
+    def top_tokens(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
+                   max_rank: int | None = None) -> list[str]:
+        """The ``k`` tokens with the largest normalised component on ``axis``.
+
+        Parameters
+        ----------
+        axis : int
+        k : int
+        min_frequency : float, optional
+            Keep only tokens whose frequency is at least this (needs frequencies).
+        max_rank : int, optional
+            Keep only the first ``max_rank`` rows (sources are in frequency order).
+        """
+        return [self.tokens[i] for i in self.top_indices(axis, k, min_frequency=min_frequency,
+                                                          max_rank=max_rank)]
+
+    def top_indices(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
+                    max_rank: int | None = None) -> np.ndarray:
+        """Row indices of :meth:`top_tokens`."""
+        axis = self._check_axis(axis)
+        allowed = None
+        if min_frequency is not None:
+            if self.frequencies is None:
+                raise InputError("min_frequency needs token frequencies, which this model lacks")
+            allowed = self.frequencies >= min_frequency
+        if max_rank is not None:
+            rank_ok = np.arange(len(self.tokens)) < max_rank
+            allowed = rank_ok if allowed is None else allowed & rank_ok
+        return top_rows(self.normalized[:, axis], k, allowed)
+
+    def explain(self, token: str, top: int = 5) -> list[AxisWeight]:
+        """The sparse composition of ``token``: its strongest axes and their weights.
+
+        Weights are the token's normalised components; their squares sum to one over all
+        axes, so ``share`` says how much of the token each axis accounts for.
+        """
+        vec = self.normalized[self.row(token)].astype(np.float64)
+        idx = np.argsort(-vec, kind="stable")[:top]
+        assert self.labels is not None
+        return [AxisWeight(int(i), self.labels[i], float(vec[i]), float(vec[i] ** 2)) for i in idx]
+
+    def similarity(self, a: str, b: str, top: int | None = 10) -> tuple[float, list[SimilarityTerm]]:
+        """Cosine of two tokens decomposed into one term per axis, largest first.
+
+        Returns the cosine of the normalised components (equal to the cosine of the
+        whitened embeddings) and the ``top`` terms with one-sided p-values of the product
+        under the isotropic null (METHOD.md section 5), Bonferroni-adjusted over the axes.
+        """
+        ra, rb = self.row(a), self.row(b)
+        cos, terms, (na, nb) = similarity_terms(self.components[ra], self.components[rb])
+        d = self.n_axes
+        p = product_p_value(na, nb, d)
+        order = np.argsort(-terms, kind="stable")[: (top or d)]
+        assert self.labels is not None
+        return cos, [SimilarityTerm(int(k), self.labels[k], float(na[k]), float(nb[k]),
+                                    float(terms[k]), float(p[k]), float(min(1.0, p[k] * d)))
+                     for k in order]
+
+    def component_significance(self, token: str) -> np.ndarray:
+        """One-sided p-value of each normalised component of ``token`` under N(0, 1/d)."""
+        return component_p_value(self.normalized[self.row(token)], self.n_axes)
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """Save to a folder (``model.json``, ``transform.npz``, ``tokens.json``, ``components.npy``).
+
+        The folder is written to a temporary sibling and renamed when complete.
+        """
+        path = Path(path)
+        est = self.transform
+        with atomic_dir(path) as tmp:
+            arrays = {name: getattr(est, name) for name in _PARAM_ARRAYS}
+            np.savez(tmp / "transform.npz", **arrays)
+            np.save(tmp / "components.npy", np.ascontiguousarray(self.components, dtype=np.float32))
+            tok: dict[str, Any] = {"tokens": list(self.tokens)}
+            if self.frequencies is not None:
+                tok["frequencies"] = [float(f) for f in self.frequencies]
+            (tmp / "tokens.json").write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
+            meta = {
+                "format": "icaxes-axis-model",
+                "format_version": FORMAT_VERSION,
+                "method": self.method,
+                "estimator": type(est).__name__,
+                "params": {k: v for k, v in est.get_params().items() if _jsonable(v)},
+                "n_features_in": int(est.n_features_in_),
+                "n_iter": int(est.n_iter_),
+                "change": float(est.change_),
+                "converged": bool(est.converged_),
+                "labels": self.labels,
+                "metadata": _json_safe(self.metadata),
+            }
+            (tmp / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False),
+                                            encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, mmap: bool = True) -> AxisModel:
+        """Load a folder written by :meth:`save`; ``transform`` then gives identical output."""
+        path = Path(path)
+        needed = ("model.json", "transform.npz", "tokens.json", "components.npy")
+        missing = [n for n in needed if not (path / n).is_file()]
+        if missing:
+            raise ModelFormatError(
+                f"{path} is not an icaxes model folder (missing {', '.join(missing)}); "
+                "create one with `icaxes fit`"
+            )
+        try:
+            meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+            tok = json.loads((path / "tokens.json").read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelFormatError(f"{path}: model files are corrupt ({exc}); refit the model") from exc
+        if meta.get("format") != "icaxes-axis-model" or meta.get("format_version", 0) > FORMAT_VERSION:
+            raise ModelFormatError(f"{path}: unsupported model format {meta.get('format_version')}; "
+                                   "upgrade icaxes or refit")
+        est_cls = {"ICA": ICA, "PCA": PCA}[meta["estimator"]]
+        est = est_cls(**meta["params"])
+        with np.load(path / "transform.npz", allow_pickle=False) as npz:
+            for name in _PARAM_ARRAYS:
+                setattr(est, name, npz[name])
+        est.n_features_in_ = meta["n_features_in"]
+        est._n_features_out = est.components_.shape[0]
+        est.n_iter_, est.change_, est.converged_ = meta["n_iter"], meta["change"], meta["converged"]
+        comps = np.load(path / "components.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+        freqs = tok.get("frequencies")
+        return cls(tok["tokens"], comps, est, meta["method"],
+                   None if freqs is None else np.asarray(freqs), meta.get("metadata", {}),
+                   meta.get("labels"))
+
+
+def _jsonable(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str))
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if _jsonable(obj):
+        return obj
+    return str(obj)
+
+
+def _prepare(emb: Embeddings) -> np.ndarray:
+    from icaxes.errors import DegenerateDataError
+    from icaxes.io.embeddings import check_fit_matrix
+
+    X = emb.vectors
+    check_fit_matrix(X)
+    zero = np.flatnonzero(~np.any(np.asarray(X) != 0, axis=1))
+    if zero.size:
+        names = ", ".join(repr(emb.tokens[i]) for i in zero[:3])
+        raise DegenerateDataError(
+            f"{zero.size} all-zero row(s) ({names}{', ...' if zero.size > 3 else ''}); they have "
+            "no direction, drop them (e.g. padding or unknown-word rows)"
+        )
+    return X
+
+
+def _fit(emb: Embeddings, est: _AxisTransform, method: str, fit_rows: Sequence[int] | None) -> AxisModel:
+    X = _prepare(emb)
+    est.fit(X if fit_rows is None else np.asarray(X[np.asarray(fit_rows)]))
+    comps = est.transform(X).astype(np.float32, copy=False)
+    meta = dict(emb.metadata)
+    meta.update(n_tokens=len(emb), dim=emb.dim,
+                fit_rows=len(emb) if fit_rows is None else len(fit_rows))
+    return AxisModel(list(emb.tokens), comps, est, method, emb.frequencies, meta)
+
+
+def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol: float = 1e-10,
+            n_components: int | None = None, fit_rows: Sequence[int] | None = None,
+            progress: bool = False) -> AxisModel:
+    """Fit ICA on embeddings and return the :class:`AxisModel` of all their rows.
+
+    Parameters
+    ----------
+    emb : Embeddings
+    seed : int or None, default 0
+        Seed of the starting rotation; the same seed gives the same axes.
+    max_iter, tol : see :class:`~icaxes.ICA`.
+    n_components : int, optional
+        Whitened components kept (default: all).
+    fit_rows : sequence of int, optional
+        Fit on these rows only (a sample), then transform all rows.
+    progress : bool
+        Show a progress bar.
+    """
+    est = ICA(random_state=seed, n_components=n_components, max_iter=max_iter, tol=tol,
+              progress=progress)
+    return _fit(emb, est, "ica", fit_rows)
+
+
+def fit_pca(emb: Embeddings, *, n_components: int | None = None,
+            fit_rows: Sequence[int] | None = None) -> AxisModel:
+    """Fit the PCA baseline (whitened, positive skew, sorted by skewness) on embeddings."""
+    return _fit(emb, PCA(n_components=n_components), "pca", fit_rows)
+
+
+def load_model(path: str | Path, method: str = "ica") -> AxisModel:
+    """Load a model folder written by ``icaxes fit`` (``path/ica``, ``path/pca``) or by ``save``."""
+    path = Path(path)
+    if (path / method / "model.json").is_file():
+        return AxisModel.load(path / method)
+    if not path.exists():
+        raise ModelFormatError(f"model folder {path} does not exist; create it with `icaxes fit`")
+    return AxisModel.load(path)

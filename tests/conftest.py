@@ -1,0 +1,37 @@
+"""Shared fixtures: small slices of real GloVe, and synthetic data with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import icaxes
+
+
+@pytest.fixture(scope="session")
+def glove_5k() -> icaxes.Embeddings:
+    """The 5,000 most frequent GloVe 6B 50d words."""
+    return icaxes.load_embeddings("glove-6b-50d", limit=5000)
+
+
+@pytest.fixture(scope="session")
+def glove_model_dir(tmp_path_factory, glove_5k):
+    """A model folder fitted by the CLI-level API on 5,000 GloVe words."""
+    from icaxes.fitting import fit_source
+
+    out = tmp_path_factory.mktemp("models") / "glove5k"
+    fit_source("glove-6b-50d", out, limit=5000, seed=0)
+    return out
+
+
+@pytest.fixture
+def laplace_mixture():
+    """Known sources (Laplace, skewed exponential) mixed by a known matrix."""
+    rng = np.random.default_rng(42)
+    n = 20000
+    sources = np.column_stack([
+        rng.laplace(size=n), rng.exponential(size=n) - 1.0, rng.laplace(size=n),
+        rng.exponential(size=n) - 1.0, rng.uniform(-1, 1, size=n),
+    ])
+    mixing = rng.normal(size=(5, 5))
+    return sources, mixing, sources @ mixing.T
