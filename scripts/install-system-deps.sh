@@ -2,7 +2,7 @@
 # Install the Debian packages icaxes uses (fonts for every script, WordNet, dictionaries),
 # only those that are missing. Needs root (or sudo) the first time.
 set -euo pipefail
-PKGS=(wordnet-base fonts-noto-core fonts-noto-cjk)
+PKGS=(wordnet-base fonts-noto-core fonts-noto-cjk chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
