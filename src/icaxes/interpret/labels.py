@@ -53,7 +53,7 @@ _SHORT = {"adj.all": "adjective", "adj.pert": "relational adjective", "adv.all":
 
 
 def short_category(name: str) -> str:
-    """``"noun.food"`` -> ``"food"``, ``"verb.motion"`` -> ``"motion (verb)"``, ``"adv.all"`` -> ``"adverb"``."""
+    """Display name: ``"noun.food"`` -> ``"food"``, ``"verb.motion"`` -> ``"motion (verb)"``."""
     if name in _SHORT:
         return _SHORT[name]
     pos, _, rest = name.partition(".")

@@ -129,7 +129,7 @@ class WordNetCategories:
         if w in self.table:
             return [w]
         found = [b for b in self.exceptions.get(w, []) if b in self.table]
-        for pos, rules in _RULES.items():
+        for rules in _RULES.values():
             for suffix, ending in rules:
                 if w.endswith(suffix) and len(w) > len(suffix) + 1:
                     base = w[: len(w) - len(suffix)] + ending
