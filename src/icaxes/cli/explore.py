@@ -1,0 +1,96 @@
+"""Explorer commands: write the self-contained page (`explore`) or serve it on 127.0.0.1 (`serve`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from icaxes.cli._app import app, err
+
+Models = Annotated[list[Path], typer.Argument(help="Model folders written by `icaxes fit` (one or more).")]
+MaxTokens = Annotated[int, typer.Option(help="Most frequent tokens whose full components go into the page.")]
+TopK = Annotated[int, typer.Option("--top", "-k", help="Top tokens listed per axis (whole vocabulary).")]
+
+
+def _load_stability(folder: Path, method: str) -> list[float] | None:
+    for path in (folder / method / "stability.json", folder / "stability.json"):
+        if path.is_file():
+            from icaxes.errors import ModelFormatError
+
+            try:
+                values = json.loads(path.read_text(encoding="utf-8")).get("stability")
+            except (json.JSONDecodeError, AttributeError, UnicodeDecodeError) as exc:
+                raise ModelFormatError(f"{path} is not a stability file ({exc}); rewrite it") from exc
+            if path.parent == folder and method != "ica":
+                return None  # a stability.json beside ica/ and pca/ describes the ICA axes
+            return [float(v) for v in values] if isinstance(values, list) else None
+    return None
+
+
+def load_models(folders: list[Path]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]:
+    """Load each folder's ICA and PCA models (whichever exist) and any stability files."""
+    from icaxes.model import AxisModel
+
+    models, stability = [], {}
+    names: dict[str, int] = {}
+    for folder in folders:
+        variants = {m: AxisModel.load(folder / m) for m in ("ica", "pca")
+                    if (folder / m / "model.json").is_file()}
+        if not variants:
+            single = AxisModel.load(folder)  # a folder written by AxisModel.save (or a clear error)
+            variants = {single.method: single}
+        name = folder.resolve().name or str(folder)
+        names[name] = names.get(name, 0) + 1
+        if names[name] > 1:
+            name = f"{name} ({names[name]})"
+        models.append((name, variants))
+        stability[name] = {m: s for m in variants if (s := _load_stability(folder, m)) is not None}
+    return models, stability
+
+
+@app.command()
+def explore(
+    models: Models,
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")]
+    = Path("explorer.html"),
+    max_tokens: MaxTokens = 30000,
+    top: TopK = 50,
+) -> None:
+    """Write a self-contained explorer page (works offline from the file) for one or more models."""
+    from icaxes.explorer import PageLimits, write_explorer
+
+    loaded, stability = load_models(models)
+    path = write_explorer(loaded, output, limits=PageLimits(max_tokens=max_tokens, top_k=top),
+                          stability=stability)
+    err.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser")
+
+
+@app.command()
+def serve(
+    models: Models,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0: any free port).")] = 8765,
+    max_tokens: MaxTokens = 30000,
+    top: TopK = 50,
+) -> None:
+    """Serve the explorer page for one or more models on http://127.0.0.1:PORT/ until Ctrl-C."""
+    from icaxes.explorer import PageLimits, build_page
+    from icaxes.explorer import serve as serve_page
+
+    loaded, stability = load_models(models)
+    page = build_page(loaded, limits=PageLimits(max_tokens=max_tokens, top_k=top), stability=stability)
+    server = serve_page(page, port=port, block=False)
+    host, real_port = server.server_address[:2]
+    err.print(f"serving the explorer on http://{host}:{real_port}/ (Ctrl-C to stop)")
+    try:
+        import time
+
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()

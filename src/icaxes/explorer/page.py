@@ -1,0 +1,100 @@
+"""Assemble the self-contained explorer page: one HTML file with its script, style and data inline."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from icaxes.explorer.data import ModelsLike, PageLimits, PairsLike, explorer_data
+from icaxes.io.atomic import atomic_file
+
+_MARKERS = ("/*ICAXES_STYLE*/", "/*ICAXES_SCRIPT*/", "ICAXES_DATA")
+
+
+@cache
+def _asset(name: str) -> str:
+    return resources.files("icaxes.explorer").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def embed_json(data: Any) -> str:
+    """JSON text that is safe inside ``<script type="application/json">``.
+
+    Every ``<``, ``>`` and ``&`` becomes a ``\\u`` escape, so no token can close the script
+    element (``</script>``) or open a comment (``<!--``); ``JSON.parse`` restores them.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def render_page(data: dict[str, Any], title: str = "icaxes explorer") -> str:
+    """The page HTML for explorer data (see :func:`~icaxes.explorer.data.explorer_data`)."""
+    import html
+
+    page = _asset("explorer.html")
+    for marker in _MARKERS:
+        if page.count(marker) != 1:  # pragma: no cover - guards the packaged template
+            raise RuntimeError(f"explorer template is damaged: marker {marker} not found once")
+    # data goes last so that nothing inside it can be mistaken for a marker
+    page = page.replace("ICAXES_TITLE", html.escape(title))
+    page = page.replace("/*ICAXES_STYLE*/", _asset("explorer.css"))
+    page = page.replace("/*ICAXES_SCRIPT*/", _asset("explorer.js"))
+    return page.replace("ICAXES_DATA", embed_json(data))
+
+
+def build_page(models: ModelsLike, *, limits: PageLimits | None = None, pairs: PairsLike | None = None,
+               stability: Any = None, title: str | None = None) -> str:
+    """The explorer page for ``models`` as an HTML string (see :func:`write_explorer`)."""
+    data = explorer_data(models, limits=limits, pairs=pairs, stability=stability)
+    names = ", ".join(m["name"] for m in data["models"])
+    return render_page(data, title or f"icaxes explorer: {names}")
+
+
+def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits | None = None,
+                   pairs: PairsLike | None = None, stability: Any = None,
+                   title: str | None = None) -> Path:
+    """Write a self-contained explorer page for one or more fitted models.
+
+    The page works offline from the file (no server, no network): script, style and data
+    are inline. Its size is bounded whatever the vocabulary size (see
+    :mod:`icaxes.explorer.data`): full components only for the most frequent tokens plus every
+    axis's top tokens, top lists and histograms from the whole vocabulary.
+
+    Parameters
+    ----------
+    models : list of (name, model) or dict name -> model
+        Each model is an :class:`~icaxes.model.AxisModel` or ``{"ica": model, "pca": model}``
+        (the page then switches between ICA and PCA). With several models the page also
+        shows their matched axes (the first model is the reference).
+    path : path-like
+        The HTML file to write; it appears only when complete.
+    limits : PageLimits, optional
+        Size bounds (most frequent tokens embedded, byte budget, top-list length).
+    pairs : dict, optional
+        ``{(name_a, name_b): [(token_a, token_b), ...]}``: match axes over these pairs
+        (e.g. translations) instead of the shared tokens.
+    stability : dict, optional
+        ``{name: {method: per-axis stability values}}`` shown in the axis list.
+    title : str, optional
+        Page title.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> from icaxes import load_embeddings, fit_ica, fit_pca
+    >>> emb = load_embeddings("glove-6b-50d", limit=5000)            # doctest: +SKIP
+    >>> write_explorer([("glove", {"ica": fit_ica(emb), "pca": fit_pca(emb)})],
+    ...                "explorer.html")                               # doctest: +SKIP
+    """
+    text = build_page(models, limits=limits, pairs=pairs, stability=stability, title=title)
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
