@@ -52,6 +52,8 @@ class AxisModel:
         Source description and fit settings.
     labels : list of str, optional
         A readable label per axis (default: its top three tokens).
+    categories : list of str or None, optional
+        The WordNet category of each axis where one fits (see :mod:`icaxes.interpret.labels`).
     """
 
     tokens: list[str]
@@ -61,10 +63,12 @@ class AxisModel:
     frequencies: np.ndarray | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     labels: list[str] | None = None
+    categories: list[str | None] | None = None
 
     def __post_init__(self) -> None:
         self._index: dict[str, int] | None = None
         self._normalized: np.ndarray | None = None
+        self._alpha: np.ndarray | None = None
         if self.labels is None:
             self.labels = [", ".join(self.top_tokens(k, 3)) for k in range(self.n_axes)]
 
@@ -113,7 +117,7 @@ class AxisModel:
 
     # ------------------------------------------------------- interpretation
     def top_tokens(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
-                   max_rank: int | None = None) -> list[str]:
+                   max_rank: int | None = None, alpha_only: bool = False) -> list[str]:
         """The ``k`` tokens with the largest normalised component on ``axis``.
 
         Parameters
@@ -124,12 +128,14 @@ class AxisModel:
             Keep only tokens whose frequency is at least this (needs frequencies).
         max_rank : int, optional
             Keep only the first ``max_rank`` rows (sources are in frequency order).
+        alpha_only : bool
+            Keep only tokens made of letters (drops numbers, scores, punctuation).
         """
         return [self.tokens[i] for i in self.top_indices(axis, k, min_frequency=min_frequency,
-                                                          max_rank=max_rank)]
+                                                          max_rank=max_rank, alpha_only=alpha_only)]
 
     def top_indices(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
-                    max_rank: int | None = None) -> np.ndarray:
+                    max_rank: int | None = None, alpha_only: bool = False) -> np.ndarray:
         """Row indices of :meth:`top_tokens`."""
         axis = self._check_axis(axis)
         allowed = None
@@ -140,6 +146,10 @@ class AxisModel:
         if max_rank is not None:
             rank_ok = np.arange(len(self.tokens)) < max_rank
             allowed = rank_ok if allowed is None else allowed & rank_ok
+        if alpha_only:
+            if self._alpha is None:
+                self._alpha = np.fromiter((t.isalpha() for t in self.tokens), bool, len(self.tokens))
+            allowed = self._alpha if allowed is None else allowed & self._alpha
         return top_rows(self.normalized[:, axis], k, allowed)
 
     def explain(self, token: str, top: int = 5) -> list[AxisWeight]:
@@ -152,6 +162,12 @@ class AxisModel:
         idx = np.argsort(-vec, kind="stable")[:top]
         assert self.labels is not None
         return [AxisWeight(int(i), self.labels[i], float(vec[i]), float(vec[i] ** 2)) for i in idx]
+
+    def axes_needed(self, token: str, share: float = 0.8) -> int:
+        """Number of axes that hold ``share`` of ``token``'s squared norm (largest first)."""
+        from icaxes.interpret.axes import axes_needed
+
+        return axes_needed(self.normalized[self.row(token)], share)
 
     def similarity(self, a: str, b: str, top: int | None = 10) -> tuple[float, list[SimilarityTerm]]:
         """Cosine of two tokens decomposed into one term per axis, largest first.
@@ -201,6 +217,7 @@ class AxisModel:
                 "change": float(est.change_),
                 "converged": bool(est.converged_),
                 "labels": self.labels,
+                "categories": self.categories,
                 "metadata": _json_safe(self.metadata),
             }
             (tmp / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False),
@@ -238,7 +255,7 @@ class AxisModel:
         freqs = tok.get("frequencies")
         return cls(tok["tokens"], comps, est, meta["method"],
                    None if freqs is None else np.asarray(freqs), meta.get("metadata", {}),
-                   meta.get("labels"))
+                   meta.get("labels"), meta.get("categories"))
 
 
 def _jsonable(v: Any) -> bool:
@@ -280,7 +297,14 @@ def _fit(emb: Embeddings, est: _AxisTransform, method: str, fit_rows: Sequence[i
     meta = dict(emb.metadata)
     meta.update(n_tokens=len(emb), dim=emb.dim,
                 fit_rows=len(emb) if fit_rows is None else len(fit_rows))
-    return AxisModel(list(emb.tokens), comps, est, method, emb.frequencies, meta)
+    model = AxisModel(list(emb.tokens), comps, est, method, emb.frequencies, meta)
+    from icaxes.interpret.labels import label_axes_or_tokens
+
+    # labels are cheap (top tokens + a cached WordNet table) and saved with the model
+    labels = label_axes_or_tokens(model)
+    model.labels = [lab.label for lab in labels]
+    model.categories = [lab.category for lab in labels]
+    return model
 
 
 def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol: float = 1e-10,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from icaxes.cli._app import app, err, out
+from icaxes.errors import IcaxesError, InputError
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
 ModelDir = Annotated[Path, typer.Argument(help="Model folder written by `icaxes fit`.")]
@@ -43,30 +48,61 @@ def fit(
               f"{'' if ica.converged_ else ' (NOT converged)'}; wrote {output}")
 
 
+def _model(model: Path, method: str):
+    from icaxes.model import load_model
+
+    if method not in ("ica", "pca"):
+        raise typer.BadParameter(f"method must be ica or pca, not {method!r}", param_hint="--method")
+    return load_model(model, method)
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Bad input -> one ``error:`` line on stderr and exit status 2 (also under CliRunner)."""
+    try:
+        yield
+    except IcaxesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def axes(
     model: ModelDir,
     top: Annotated[int, typer.Option("--top", "-k", help="Tokens shown per axis.")] = 8,
     n: Annotated[int | None, typer.Option("-n", help="Show only the first N axes.")] = None,
     method: Method = "ica",
+    min_freq: Annotated[float | None, typer.Option(
+        "--min-freq", help="Only tokens with at least this frequency (GloVe: 1/rank).")] = None,
+    max_rank: Annotated[int | None, typer.Option(
+        "--max-rank", help="Only the N most frequent tokens (the first rows).")] = None,
+    alpha: Annotated[bool, typer.Option("--alpha", help="Only tokens made of letters.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List the axes of a fitted model: skewness and top tokens."""
-    from icaxes.model import load_model
-
-    m = load_model(model, method)
-    rows = []
-    for k in range(m.n_axes if n is None else min(n, m.n_axes)):
-        rows.append({"axis": k, "skewness": float(m.skewness[k]), "kurtosis": float(m.transform.kurtosis_[k]),
-                     "label": m.labels[k] if m.labels else "", "top": m.top_tokens(k, top)})
+    """List the axes of a fitted model: label, WordNet category, skewness and top tokens."""
+    with _one_line_errors():
+        if top < 1:
+            raise InputError(f"--top must be at least 1, got {top}")
+        m = _model(model, method)
+        rows = []
+        for k in range(m.n_axes if n is None else min(n, m.n_axes)):
+            rows.append({
+                "axis": k, "skewness": float(m.skewness[k]),
+                "kurtosis": float(m.transform.kurtosis_[k]),
+                "label": m.labels[k] if m.labels else "",
+                "category": m.categories[k] if m.categories else None,
+                "top": m.top_tokens(k, top, min_frequency=min_freq, max_rank=max_rank,
+                                    alpha_only=alpha),
+            })
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     table = Table(title=f"{m.method.upper()} axes of {m.metadata.get('source', model)}")
-    for col in ("axis", "skew", "label", "top tokens"):
+    for col in ("axis", "skew", "kurt", "category", "label", "top tokens"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["axis"]), f"{r['skewness']:.2f}", r["label"], ", ".join(r["top"]))
+        table.add_row(str(r["axis"]), f"{r['skewness']:.2f}", f"{r['kurtosis']:.1f}",
+                      r["category"] or "", escape(r["label"]), escape(", ".join(r["top"])))
     out.print(table)
 
 
@@ -78,20 +114,26 @@ def explain(
     method: Method = "ica",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Show TOKEN's sparse composition: its strongest axes and their weights."""
-    from icaxes.model import load_model
-
-    m = load_model(model, method)
-    parts = m.explain(token, top)
+    """Show TOKEN's sparse composition: its strongest axes, their weights and shares."""
+    with _one_line_errors():
+        if top < 1:
+            raise InputError(f"--top must be at least 1, got {top}")
+        m = _model(model, method)
+        parts = m.explain(token, top)
+        needed = {f"{s:.0%}": m.axes_needed(token, s) for s in (0.5, 0.8)}
     if as_json:
-        print(json.dumps([p.__dict__ for p in parts], ensure_ascii=False, indent=1))
+        print(json.dumps({"token": token, "axes": [p.__dict__ for p in parts],
+                          "axes_needed": needed}, ensure_ascii=False, indent=1))
         return
-    table = Table(title=f"{token} = ...  ({m.method.upper()})")
+    table = Table(title=f"{escape(token)} = ...  ({m.method.upper()}, {m.n_axes} axes)")
     for col in ("axis", "weight", "share", "axis label"):
         table.add_column(col)
     for p in parts:
-        table.add_row(str(p.axis), f"{p.weight:+.3f}", f"{p.share:.1%}", p.label)
+        table.add_row(str(p.axis), f"{p.weight:+.3f}", f"{p.share:.1%}", escape(p.label))
     out.print(table)
+    out.print(f"shown axes hold {sum(p.share for p in parts):.0%} of the squared norm; "
+              + "; ".join(f"{k} needs {v} of {m.n_axes} axes" for k, v in needed.items()),
+              highlight=False)
 
 
 @app.command()
@@ -99,23 +141,34 @@ def similarity(
     model: ModelDir,
     a: Annotated[str, typer.Argument(help="First token.")],
     b: Annotated[str, typer.Argument(help="Second token.")],
-    top: Annotated[int, typer.Option("--top", "-k", help="Number of axis terms shown.")] = 10,
+    top: Annotated[int, typer.Option("--top", "-k", help="Axis terms shown (0: all).")] = 10,
     method: Method = "ica",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Decompose the cosine of A and B into one term per axis, with p-values."""
-    from icaxes.model import load_model
+    """Decompose the cosine of A and B into one term per axis, with p-values.
 
-    m = load_model(model, method)
-    cos, terms = m.similarity(a, b, top)
+    Each term is the product of the two tokens' normalised components on one axis; all
+    terms sum to the cosine. The p-value tests the product against independent N(0, 1/d)
+    components, Bonferroni-adjusted over the axes.
+    """
+    with _one_line_errors():
+        if top < 0:
+            raise InputError(f"--top must be 0 (all) or more, got {top}")
+        m = _model(model, method)
+        cos, terms = m.similarity(a, b, top or None)
+    shown = sum(t.product for t in terms)
     if as_json:
-        print(json.dumps({"cosine": cos, "terms": [t.__dict__ for t in terms]}, ensure_ascii=False,
-                         indent=1))
+        print(json.dumps({"a": a, "b": b, "cosine": cos, "n_axes": m.n_axes, "shown_sum": shown,
+                          "terms": [t.__dict__ for t in terms]}, ensure_ascii=False, indent=1))
         return
-    table = Table(title=f"cos({a}, {b}) = {cos:.3f}  ({m.method.upper()}, {m.n_axes} axes)")
-    for col in ("axis", "term", a, b, "p (Bonferroni)", "axis label"):
+    table = Table(title=f"cos({escape(a)}, {escape(b)}) = {cos:.3f}  ({m.method.upper()}, "
+                        f"{m.n_axes} axes)")
+    for col in ("axis", "term", escape(a), escape(b), "p", "p (Bonferroni)", "axis label"):
         table.add_column(col)
     for t in terms:
         table.add_row(str(t.axis), f"{t.product:+.3f}", f"{t.a:+.3f}", f"{t.b:+.3f}",
-                      f"{t.p_adjusted:.2g}", t.label)
+                      f"{t.p_value:.2g}", f"{t.p_adjusted:.2g}", escape(t.label))
     out.print(table)
+    rest = m.n_axes - len(terms)
+    out.print(f"the {len(terms)} terms shown sum to {shown:+.3f}"
+              + (f"; the other {rest} axes add {cos - shown:+.3f}" if rest else ""), highlight=False)

@@ -65,6 +65,23 @@ def product_p_value(x: np.ndarray | float, y: np.ndarray | float, d: int) -> np.
     return np.clip(0.5 - int_k0 / np.pi, 0.0, 1.0)
 
 
+def axes_needed(weights: np.ndarray, share: float) -> int:
+    """How many axes (largest squared weight first) hold at least ``share`` of the squared norm.
+
+    A small number means a sparse composition: the token is mostly a few axes.
+    """
+    if not 0.0 < share <= 1.0:
+        from icaxes.errors import InputError
+
+        raise InputError(f"share must be in (0, 1], got {share}")
+    sq = np.sort(np.asarray(weights, dtype=np.float64) ** 2)[::-1]
+    total = sq.sum()
+    if total == 0:
+        return 0
+    # a tiny tolerance so that share=1.0 is reached despite rounding
+    return int(np.searchsorted(np.cumsum(sq) / total, share - 1e-12) + 1)
+
+
 def similarity_terms(a: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Cosine of two rows and its per-axis terms (on unit-normalised rows)."""
     na, nb = normalize_rows(np.vstack([a, b]))

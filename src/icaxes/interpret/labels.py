@@ -61,7 +61,7 @@ def short_category(name: str) -> str:
 
 
 def base_rates(vocabulary: Sequence[str], wordnet: WordNetCategories, *, sample: int = 50000,
-               seed: int = 0, min_weight: float = 0.25) -> np.ndarray:
+               seed: int = 0, min_weight: float = 0.2) -> np.ndarray:
     """Share of vocabulary tokens in each of the 45 categories (a seeded sample of large ones)."""
     n = len(vocabulary)
     if n > sample:
@@ -75,7 +75,7 @@ def base_rates(vocabulary: Sequence[str], wordnet: WordNetCategories, *, sample:
 
 
 def fit_category(tokens: Sequence[str], rates: np.ndarray, wordnet: WordNetCategories, *,
-                 alpha: float = 0.01, min_share: float = 0.5, min_weight: float = 0.25) -> CategoryFit:
+                 alpha: float = 0.01, min_share: float = 0.5, min_weight: float = 0.2) -> CategoryFit:
     """Test every category on one axis's top ``tokens`` and return the best, if it fits.
 
     Parameters

@@ -36,7 +36,7 @@ LEXNAMES: tuple[str, ...] = (
 _POS = ("noun", "verb", "adj", "adv")
 DEFAULT_DIR = Path("/usr/share/wordnet")
 #: bump when the parsed format changes, so old cache entries are not reused
-_TABLE_VERSION = 1
+_TABLE_VERSION = 2
 
 # Detachment rules of WordNet's morphological processor (morphy(7)): suffix -> ending.
 _RULES = {
@@ -81,8 +81,13 @@ def _lexfile_of_offsets(path: Path) -> dict[int, int]:
 
 
 def _parse(path: Path) -> dict[str, dict[str, float]]:
-    """lemma -> {category: weight}; weights of one lemma sum to 1 over its categories."""
-    raw: dict[str, dict[int, float]] = {}
+    """lemma -> {category: weight}, the weight being the largest over the parts of speech.
+
+    Within one part of speech, sense ``r`` (1 = most frequent) weighs ``1/r`` and the weights
+    are normalised to sum to 1; parts of speech are kept apart so that a rare verb use
+    ("to fruit") does not dilute the main noun sense.
+    """
+    out: dict[str, dict[str, float]] = {}
     for pos in _POS:
         lex = _lexfile_of_offsets(path / f"data.{pos}")
         with open(path / f"index.{pos}", encoding="utf-8", errors="replace") as fh:
@@ -93,15 +98,16 @@ def _parse(path: Path) -> dict[str, dict[str, float]]:
                 f = line.split()
                 n_syn, n_ptr = int(f[2]), int(f[3])
                 offsets = f[6 + n_ptr: 6 + n_ptr + n_syn]
-                cats = raw.setdefault(f[0], {})
+                cats: dict[int, float] = {}
                 for rank, off in enumerate(offsets, start=1):
                     c = lex[int(off)]
                     # senses are listed most frequent first: weight 1/rank
                     cats[c] = cats.get(c, 0.0) + 1.0 / rank
-    out: dict[str, dict[str, float]] = {}
-    for lemma, cats in raw.items():
-        total = sum(cats.values())
-        out[lemma] = {LEXNAMES[c]: round(w / total, 4) for c, w in cats.items()}
+                total = sum(cats.values())
+                best = out.setdefault(f[0], {})
+                for c, w in cats.items():
+                    name = LEXNAMES[c]
+                    best[name] = max(best.get(name, 0.0), round(w / total, 4))
     return out
 
 
@@ -138,7 +144,11 @@ class WordNetCategories:
         return found
 
     def categories(self, word: str) -> dict[str, float]:
-        """Category weights of ``word`` (empty if WordNet does not know it); they sum to 1."""
+        """Category weights of ``word`` (empty if WordNet does not know it).
+
+        A weight is the share of the word's senses in that category (by sense order) in the
+        part of speech where the share is largest, so weights lie in (0, 1].
+        """
         lemmas = self.lemmas(word)
         if not lemmas:
             return {}
@@ -147,10 +157,10 @@ class WordNetCategories:
         acc: dict[str, float] = {}
         for lemma in lemmas:
             for c, w in self.table[lemma].items():
-                acc[c] = acc.get(c, 0.0) + w / len(lemmas)
+                acc[c] = max(acc.get(c, 0.0), w)
         return acc
 
-    def membership(self, words: Iterable[str], min_weight: float = 0.25) -> np.ndarray:
+    def membership(self, words: Iterable[str], min_weight: float = 0.2) -> np.ndarray:
         """Boolean matrix (len(words), 45): word has at least ``min_weight`` of its senses in category."""
         words = list(words)
         M = np.zeros((len(words), len(LEXNAMES)), dtype=bool)
