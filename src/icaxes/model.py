@@ -77,6 +77,12 @@ class AxisModel:
         return (f"<AxisModel {self.method.upper()} of {self.metadata.get('source', '?')}: "
                 f"{len(self.tokens):,} tokens, {self.n_axes} axes>")
 
+    def _repr_html_(self) -> str:
+        """A compact, escaped summary table for notebooks (see :mod:`icaxes.explorer`)."""
+        from icaxes.explorer.summary import model_summary_html
+
+        return model_summary_html(self)
+
     @property
     def n_axes(self) -> int:
         """Number of axes."""
