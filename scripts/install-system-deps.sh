@@ -2,7 +2,9 @@
 # Install the Debian packages icaxes uses (fonts for every script, WordNet, dictionaries),
 # only those that are missing. Needs root (or sudo) the first time.
 set -euo pipefail
-PKGS=(wordnet-base fonts-noto-core fonts-noto-cjk chromium)
+PKGS=(wordnet-base fonts-noto-core fonts-noto-cjk chromium
+      dict-freedict-eng-fra dict-freedict-eng-deu dict-freedict-eng-jpn dict-freedict-eng-spa
+      dict-freedict-eng-rus dict-freedict-eng-ara dict-freedict-eng-hin dict-freedict-eng-ita)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
