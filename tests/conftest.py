@@ -24,6 +24,19 @@ def glove_model_dir(tmp_path_factory, glove_5k):
     return out
 
 
+@pytest.fixture(scope="session")
+def glove_20k_dir(tmp_path_factory):
+    """A model folder (ica/, pca/) fitted on the 20,000 most frequent GloVe words.
+
+    ICA converges here at the paper's tol 1e-10 (about 300 iterations).
+    """
+    from icaxes.fitting import fit_source
+
+    out = tmp_path_factory.mktemp("models") / "glove20k"
+    fit_source("glove-6b-50d", out, limit=20000, seed=0)
+    return out
+
+
 @pytest.fixture
 def laplace_mixture():
     """Known sources (Laplace, skewed exponential) mixed by a known matrix."""
