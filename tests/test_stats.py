@@ -10,7 +10,7 @@ from scipy import integrate, stats
 
 import icaxes
 from icaxes.errors import DegenerateDataError, DimensionMismatchError
-from icaxes.model import fit_ica, fit_pca
+from icaxes.model import load_model
 from icaxes.stats import (
     LOGCOSH_GAUSS,
     MEASURES,
@@ -66,9 +66,11 @@ def test_bad_input():
 
 
 @pytest.fixture(scope="module")
-def glove_20k_fits():
+def glove_20k_fits(glove_20k_dir):
     emb = icaxes.load_embeddings("glove-6b-50d", limit=20000)
-    return emb, fit_ica(emb, seed=0), fit_pca(emb)
+    ica, pca = load_model(glove_20k_dir, "ica"), load_model(glove_20k_dir, "pca")
+    assert ica.tokens == emb.tokens
+    return emb, ica, pca
 
 
 def test_table_on_real_glove(glove_20k_fits):
