@@ -1,0 +1,85 @@
+"""Higher-order correlations between ICA axes, their maximum spanning tree and clusters.
+
+ICA makes the axes uncorrelated, not independent: related meanings (``[food]``,
+``[cooking]``) still co-occur in the same words. ``HOC_ij = E[S_i^2 S_j^2]`` on
+unit-variance components is 1 for independent axes and larger for axes whose large values
+come together (METHOD.md section 5). A maximum spanning tree over HOC links each axis to
+its closest relative; cutting the weakest tree edges leaves clusters of related axes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+from icaxes.errors import InputError
+
+
+def higher_order_correlations(S: np.ndarray) -> np.ndarray:
+    """``E[s_i^2 s_j^2]`` of the standardised columns of ``S`` (n, k) -> (k, k)."""
+    S = np.asarray(S, dtype=np.float64)
+    if S.ndim != 2 or S.shape[0] < 2:
+        raise InputError(f"need a 2-d matrix with several rows, got shape {S.shape}")
+    Z = (S - S.mean(axis=0)) / S.std(axis=0)
+    Z2 = Z * Z
+    return Z2.T @ Z2 / S.shape[0]
+
+
+def maximum_spanning_tree(W: np.ndarray) -> list[tuple[int, int, float]]:
+    """Edges ``(i, j, weight)`` of a maximum spanning tree of the symmetric weights ``W``.
+
+    Found as scipy's minimum spanning tree of ``max(W) + 1 - W`` (all off-diagonal weights
+    positive, so no edge is mistaken for a missing one); sorted by weight, largest first.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    k = W.shape[0]
+    cost = W.max() + 1.0 - W
+    np.fill_diagonal(cost, 0.0)
+    tree = minimum_spanning_tree(cost).tocoo()
+    edges = [(int(min(i, j)), int(max(i, j)), float(W[i, j]))
+             for i, j in zip(tree.row, tree.col, strict=True)]
+    if len(edges) != k - 1:
+        raise InputError("the weight matrix does not connect all axes")
+    return sorted(edges, key=lambda e: -e[2])
+
+
+@dataclass
+class HOCClusters:
+    """HOC matrix, its maximum spanning tree and the clusters left after cutting weak edges."""
+
+    hoc: np.ndarray
+    tree: list[tuple[int, int, float]]
+    labels: np.ndarray  # cluster id per axis
+    threshold: float
+
+
+def hoc_clusters(S: np.ndarray, n_clusters: int | None = None, threshold: float | None = None
+                 ) -> HOCClusters:
+    """Cluster axes by cutting the maximum spanning tree of HOC.
+
+    Either cut the ``n_clusters - 1`` weakest tree edges, or every edge with weight below
+    ``threshold`` (default when neither is given: 1.5, i.e. tail co-occurrence 50% above
+    independence).
+    """
+    H = higher_order_correlations(S)
+    tree = maximum_spanning_tree(H)
+    k = H.shape[0]
+    if n_clusters is not None:
+        if not 1 <= n_clusters <= k:
+            raise InputError(f"n_clusters must be in 1..{k}, got {n_clusters}")
+        keep = tree[: k - n_clusters]
+        threshold = keep[-1][2] if keep else float("inf")
+    else:
+        threshold = 1.5 if threshold is None else float(threshold)
+        keep = [e for e in tree if e[2] >= threshold]
+    from scipy.sparse import coo_matrix
+
+    if keep:
+        i, j, _ = zip(*keep, strict=True)
+        graph = coo_matrix((np.ones(len(keep)), (i, j)), shape=(k, k))
+    else:
+        graph = coo_matrix((k, k))
+    _, labels = connected_components(graph, directed=False)
+    return HOCClusters(H, tree, labels, float(threshold))

@@ -1,0 +1,502 @@
+"""Run the evaluations on one embedding (and the alignment task on language pairs); write tables.
+
+:func:`evaluate_source` writes one CSV per table, figures (PNG and SVG) and ``summary.md``
+(every table in Markdown) into an output folder. ``icaxes evaluate`` is its command line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from icaxes.errors import InputError
+
+#: The tasks :func:`evaluate_source` knows, in the order they run.
+TASKS = ("similarity", "analogy", "intrusion", "purity", "stability", "tour", "hoc", "alignment")
+#: Numbers of top terms in the sparse similarity (None = all axes).
+P_VALUES: tuple[int | None, ...] = (1, 2, 5, 10, 20, 50, None)
+#: Language pairs of the alignment task: (name, source, target, dictionary languages).
+ALIGNMENT_PAIRS = (("en-fr", "glove-6b-50d", "fasttext-fr", ("en", "fr")),
+                   ("en-ja", "glove-6b-50d", "chive-ja", ("en", "ja")))
+MODEL_VERSION = 1
+
+
+@dataclass
+class Spaces:
+    """One embedding seen three ways, all rows in the same (frequency) order."""
+
+    tokens: list[str]
+    raw: np.ndarray
+    ica: Any  # AxisModel
+    pca: Any  # AxisModel
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {t: i for i, t in enumerate(self.tokens)}
+
+    def raw_oriented(self) -> np.ndarray:
+        """Raw dimensions with signs flipped to positive skewness (like ICA and PCA axes)."""
+        X = np.asarray(self.raw, dtype=np.float64)
+        Z = X - X.mean(axis=0)
+        sign = np.sign((Z ** 3).mean(axis=0))
+        return X * np.where(sign == 0, 1, sign)
+
+    def components(self, method: str) -> np.ndarray:
+        if method == "raw":
+            return self.raw_oriented()
+        return np.asarray(getattr(self, method).components, dtype=np.float64)
+
+    def unit(self, method: str) -> np.ndarray:
+        from icaxes.evaluate.similarity import unit_rows
+
+        return unit_rows(self.raw if method == "raw" else self.components(method))
+
+
+def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool = False):
+    """ICA and PCA models of ``source`` (first ``limit`` rows), cached in the user cache folder."""
+    from icaxes.io.cache import cache_path
+    from icaxes.io.sources import load_embeddings
+    from icaxes.model import AxisModel, fit_ica, fit_pca
+
+    folder = cache_path("eval-models", "", source=str(source), limit=limit, seed=seed,
+                        version=MODEL_VERSION)
+    emb = load_embeddings(source, limit=limit)
+    if (folder / "ica" / "model.json").is_file() and (folder / "pca" / "model.json").is_file():
+        return emb, AxisModel.load(folder / "ica", mmap=False), AxisModel.load(folder / "pca", mmap=False)
+    ica = fit_ica(emb, seed=seed, progress=progress)
+    pca = fit_pca(emb)
+    from icaxes.io.atomic import atomic_dir
+
+    with atomic_dir(folder) as tmp:
+        ica.save(tmp / "ica")
+        pca.save(tmp / "pca")
+    return emb, ica, pca
+
+
+# ------------------------------------------------------------------ tables
+def similarity_table(sp: Spaces, p_values: Sequence[int | None] = P_VALUES) -> pd.DataFrame:
+    """Spearman rho on WS353 and SimLex-999 with the top-p terms; one row per (method, p)."""
+    from icaxes.evaluate.similarity import load_similarity_benchmark, similarity_spearman
+
+    bench = {b: load_similarity_benchmark(b) for b in ("ws353", "simlex999")}
+    rows = []
+    for method in ("ica", "pca", "raw"):
+        U = sp.unit(method)
+        for p in p_values:
+            row: dict[str, Any] = {"method": method, "p": "all" if p is None else p}
+            for b, pairs in bench.items():
+                s = similarity_spearman(U, sp.index, pairs, p)
+                row[b] = round(s.rho, 4)
+                row[f"{b}_pairs"] = s.n_pairs
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def analogy_table(sp: Spaces, p_values: Sequence[int | None] = P_VALUES, *, vocab: int = 30000,
+                  per_category: int = 50, full_vocab: int = 100000, seed: int = 0) -> pd.DataFrame:
+    """Google analogy top-1 accuracy with the top-p similarity; one row per (method, p).
+
+    Top-p scoring costs ``vocab x d`` per question, so it runs on a seeded sample of
+    ``per_category`` questions per category within the first ``vocab`` words; the full
+    cosine (``p = all``) is also reported on every question within ``full_vocab`` words.
+    """
+    from icaxes.evaluate.similarity import analogy_accuracy, load_analogies
+
+    qs = load_analogies()
+    rows = []
+    for method in ("ica", "pca", "raw"):
+        U = sp.unit(method)
+        for p in p_values:
+            r = analogy_accuracy(U, sp.index, qs, p, vocab=vocab, per_category=per_category, seed=seed)
+            rows.append({"method": method, "p": "all" if p is None else p, "setting":
+                         f"{per_category}/category, {vocab // 1000}k vocab", "macro": round(r.macro, 4),
+                         "micro": round(r.micro, 4), "questions": r.n_questions})
+        r = analogy_accuracy(U, sp.index, qs, None, vocab=full_vocab)
+        rows.append({"method": method, "p": "all", "setting": f"all questions, {full_vocab // 1000}k vocab",
+                     "macro": round(r.macro, 4), "micro": round(r.micro, 4), "questions": r.n_questions})
+    return pd.DataFrame(rows)
+
+
+def _judged_rows(sp: Spaces, max_rank: int) -> np.ndarray:
+    """Rows that may be shown as top words: alphabetic tokens among the first ``max_rank``."""
+    return np.array([i for i, t in enumerate(sp.tokens[:max_rank]) if t.isalpha()])
+
+
+def intrusion_table(sp: Spaces, *, max_rank: int = 20000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """DistRatio summary per representation and the per-axis ratios."""
+    from icaxes.evaluate.intrusion import intrusion_scores
+    from icaxes.evaluate.similarity import unit_rows
+
+    rows = _judged_rows(sp, max_rank)
+    reps = {"raw": sp.components("raw")[rows], "pca": sp.components("pca")[rows],
+            "ica": sp.components("ica")[rows]}
+    reps["pca normalised"] = unit_rows(reps["pca"])
+    reps["ica normalised"] = unit_rows(reps["ica"])
+    summary, per_axis = [], {}
+    for name, V in reps.items():
+        res = intrusion_scores(V, seed=seed)
+        summary.append({"representation": name, "median": round(res.median, 4), "mean": round(res.mean, 4),
+                        "axes": len(res.ratios)})
+        per_axis[name] = np.round(res.ratios, 4)
+    return pd.DataFrame(summary), pd.DataFrame(per_axis).rename_axis("axis").reset_index()
+
+
+def purity_table(sp: Spaces, *, k: int = 10, max_rank: int = 20000, seed: int = 0
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean WordNet category purity of the top-k words per representation, and per axis."""
+    from icaxes.evaluate.purity import axis_purity
+
+    rows = _judged_rows(sp, max_rank)
+    toks = [sp.tokens[i] for i in rows]
+    summary, per_axis = [], []
+    for method in ("ica", "pca", "raw"):
+        res = axis_purity(sp.unit(method)[rows], toks, k=k, seed=seed)
+        summary.append({"method": method, "mean purity": round(res.mean, 4),
+                        "axes >= 0.5": int(np.sum(res.scores >= 0.5)), "chance": round(res.chance, 4)})
+        for a, (s, c) in enumerate(zip(res.scores, res.categories, strict=True)):
+            per_axis.append({"method": method, "axis": a, "purity": round(float(s), 4), "category": c})
+    return pd.DataFrame(summary), pd.DataFrame(per_axis)
+
+
+def stability_table(sp: Spaces, *, seeds=(1, 2, 3), n_bootstrap: int = 3, seed: int = 0,
+                    progress: bool = False):
+    """Per-axis stability of the ICA model (see :mod:`icaxes.evaluate.stability`)."""
+    from icaxes.evaluate.stability import axis_stability
+
+    est = sp.ica.transform
+    res = axis_stability(np.asarray(sp.raw), np.asarray(sp.ica.components), seeds=seeds,
+                         n_bootstrap=n_bootstrap, seed=seed, max_iter=est.max_iter, tol=est.tol,
+                         progress=progress)
+    df = pd.DataFrame({"axis": range(len(res.stability)), "skewness": np.round(sp.ica.skewness, 3),
+                       "stability": np.round(res.stability, 4), "worst refit": np.round(res.minimum, 4),
+                       "unstable": [s < res.threshold for s in res.stability],
+                       "label": sp.ica.labels})
+    return res, df
+
+
+def tour_tables(sp: Spaces, *, k: int = 100, max_rank: int = 20000, p_values=(2, 5, 10, 20),
+                alpha: float = 1 / 3) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Axis Tour order, and its dimension reduction vs naive choices on WS353 / SimLex-999."""
+    from icaxes.evaluate.similarity import load_similarity_benchmark, similarity_spearman, unit_rows
+    from icaxes.evaluate.tour import axis_tour, axis_vectors, block_reduce, tour_length
+
+    U = sp.unit("ica")
+    allowed = np.zeros(len(sp.tokens), dtype=bool)
+    allowed[_judged_rows(sp, max_rank)] = True
+    V = axis_vectors(U, k, allowed)
+    order, steps = axis_tour(V)
+    Vn = unit_rows(V)
+    cost = np.clip(1 - Vn @ Vn.T, 0, None)
+    d = len(order)
+    info = {"tour length (cyclic)": tour_length(cost, order),
+            "skewness order length (cyclic)": tour_length(cost, list(range(d))),
+            "random order length (mean of 100, cyclic)": float(np.mean(
+                [tour_length(cost, list(np.random.default_rng(s).permutation(d))) for s in range(100)]))}
+    tour_df = pd.DataFrame({"position": range(d), "axis": order,
+                            "cost to next": [*np.round(steps, 4).tolist(), None],
+                            "label": [sp.ica.labels[a] for a in order]})
+    bench = {b: load_similarity_benchmark(b) for b in ("ws353", "simlex999")}
+    skew = np.asarray(sp.ica.skewness)
+    X = np.asarray(sp.raw, dtype=np.float64)
+    Xc = X - X.mean(axis=0)
+    _, _, Vt = np.linalg.svd(Xc[: min(len(Xc), 100000)], full_matrices=False)
+    rows = []
+    for p in p_values:
+        if p > d:
+            continue
+        cands = {
+            "axis tour blocks (skew^1/3)": block_reduce(U, order, skew, p, alpha),
+            "skewness-order blocks (skew^1/3)": block_reduce(U, list(range(d)), skew, p, alpha),
+            "tour blocks, equal weights": block_reduce(U, order, np.ones(d), p, 0.0),
+            "first p ICA axes": U[:, :p],
+            "first p PCA components": Xc @ Vt[:p].T,
+        }
+        for name, Y in cands.items():
+            Yu = unit_rows(Y)
+            row = {"p": p, "reduction": name}
+            for b, pairs in bench.items():
+                row[b] = round(similarity_spearman(Yu, sp.index, pairs).rho, 4)
+            rows.append(row)
+    return tour_df, pd.DataFrame(rows), info
+
+
+def hoc_tables(sp: Spaces, *, n_clusters: int = 10) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """HOC tree edges and the clusters left after cutting the weakest edges."""
+    from icaxes.evaluate.hoc import hoc_clusters
+
+    res = hoc_clusters(sp.ica.components, n_clusters=n_clusters)
+    labels = sp.ica.labels
+    edges = pd.DataFrame([{"axis a": i, "axis b": j, "hoc": round(w, 3), "label a": labels[i],
+                           "label b": labels[j]} for i, j, w in res.tree])
+    clusters = []
+    for c in np.unique(res.labels):
+        members = np.flatnonzero(res.labels == c)
+        clusters.append({"cluster": int(c), "size": len(members), "axes": " ".join(map(str, members)),
+                         "labels": " | ".join(labels[a] for a in members)})
+    cl = pd.DataFrame(clusters).sort_values("size", ascending=False, kind="stable")
+    return edges, cl, res
+
+
+# ---------------------------------------------------------------- alignment
+def alignment_table(pairs: Sequence[tuple[str, str, str, tuple[str, str]]] = ALIGNMENT_PAIRS, *,
+                    limit: int = 50000, target_limit: int | None = None, seed: int = 0,
+                    transform_seed: int = 1, progress: bool = False,
+                    log: Callable[[str], None] = print) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The alignment task on each language pair, plain and with a randomly transformed source.
+
+    Returns the accuracy table and a table of the splits used. Pairs whose sources or
+    dictionaries are not installed are skipped with a message.
+    """
+    from icaxes.errors import IcaxesError
+    from icaxes.evaluate.alignment import alignment_task, random_transform, split_dictionary
+    from icaxes.model import fit_ica, fit_pca
+    from icaxes.universal.pairs import load_freedict
+
+    rows, splits = [], []
+    for name, src, tgt, (la, lb) in pairs:
+        try:
+            emb_a, ica_a, pca_a = fitted_models(src, limit, seed, progress)
+            emb_b, ica_b, pca_b = fitted_models(tgt, target_limit, seed, progress)
+            dictionary = load_freedict(la, lb)
+        except IcaxesError as exc:
+            log(f"alignment {name} skipped: {exc}")
+            continue
+        ia = {t: i for i, t in enumerate(emb_a.tokens)}
+        ib = {t: i for i, t in enumerate(emb_b.tokens)}
+        split = split_dictionary(zip(dictionary.source, dictionary.target, strict=True), ia, ib)
+        splits.append({"pair": name, "source": src, "target": tgt,
+                       "source rows": len(emb_a), "target rows": len(emb_b),
+                       "dims": f"{emb_a.dim} -> {emb_b.dim}", "train words": split.n_train_words,
+                       "train pairs": len(split.train), "test words": split.n_test_words, "rule": split.rule})
+        Xa, Xb = np.asarray(emb_a.vectors), np.asarray(emb_b.vectors)
+        axes_b = {"ica": ica_b.components, "pca": pca_b.components}
+        res = alignment_task(Xa, ia, Xb, ib, split, tgt_axes=axes_b,
+                             src_axes={"ica": ica_a.components, "pca": pca_a.components})
+        # the same with the source multiplied by a random non-orthogonal matrix (axes refitted)
+        from icaxes.io.embeddings import Embeddings
+
+        Xr, _ = random_transform(Xa, transform_seed)
+        emb_r = Embeddings(list(emb_a.tokens), Xr.astype(np.float32), emb_a.frequencies,
+                           {"source": f"{src} x M"})
+        ica_r, pca_r = fit_ica(emb_r, seed=seed), fit_pca(emb_r)
+        res_r = alignment_task(Xr, ia, Xb, ib, split, tgt_axes=axes_b,
+                               src_axes={"ica": ica_r.components, "pca": pca_r.components})
+        for variant, rr in (("original", res), ("random transform", res_r)):
+            for r in rr:
+                rows.append({"pair": name, "embeddings": variant, "method": r.method,
+                             "retrieval": r.retrieval, "test words": r.n_test,
+                             **{f"@{k}": round(v, 4) for k, v in r.accuracy.items()}})
+    return pd.DataFrame(rows), pd.DataFrame(splits)
+
+
+# ------------------------------------------------------------------ figures
+def _save_fig(fig, out: Path, name: str) -> list[Path]:
+    from icaxes.io.atomic import atomic_file
+
+    paths = []
+    for ext in ("png", "svg"):
+        target = out / f"{name}.{ext}"
+        with atomic_file(target) as tmp:
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
+        paths.append(target)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return paths
+
+
+def similarity_figure(df: pd.DataFrame, out: Path) -> list[Path]:
+    """Spearman rho against p, one panel per benchmark."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axs = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
+    for ax, b, title in zip(axs, ("ws353", "simlex999"), ("WordSim-353", "SimLex-999"), strict=True):
+        for method, style in (("ica", "o-"), ("pca", "s--"), ("raw", "^:")):
+            sub = df[df.method == method]
+            xs = [int(p) if p != "all" else int(sp_max(df)) for p in sub.p]
+            ax.plot(xs, sub[b], style, label=method.upper() if method != "raw" else "raw")
+        ax.set_xscale("log")
+        ax.set_title(title)
+        ax.set_xlabel("top-p axis terms kept")
+        ax.grid(alpha=0.3)
+    axs[0].set_ylabel("Spearman rho")
+    axs[0].legend(frameon=False)
+    return _save_fig(fig, out, "eval-similarity")
+
+
+def sp_max(df: pd.DataFrame) -> int:
+    """The number of axes ('all' in the p column) implied by the largest numeric p plus one step."""
+    nums = [int(p) for p in df.p if p != "all"]
+    return max(nums) * 2 if nums else 1
+
+
+def hoc_figure(res, labels: Sequence[str], out: Path) -> list[Path]:
+    """HOC heatmap with axes ordered by cluster, the tree edges inside clusters outlined."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    order = np.argsort(res.labels, kind="stable")
+    H = res.hoc[np.ix_(order, order)].copy()
+    np.fill_diagonal(H, np.nan)
+    k = len(order)
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    im = ax.imshow(np.log(H), cmap="magma", vmin=0)
+    ax.set_xticks(range(k), [str(a) for a in order], fontsize=5, rotation=90)
+    ax.set_yticks(range(k), [f"{a}: {labels[a][:22]}" for a in order], fontsize=5)
+    bounds = np.flatnonzero(np.diff(res.labels[order])) + 0.5
+    for b in bounds:
+        ax.axhline(b, color="white", lw=0.5)
+        ax.axvline(b, color="white", lw=0.5)
+    pos = {a: i for i, a in enumerate(order)}
+    for i, j, _ in res.tree:
+        if res.labels[i] == res.labels[j]:
+            ax.plot([pos[i], pos[j]], [pos[j], pos[i]], "c.", ms=3)
+    fig.colorbar(im, ax=ax, shrink=0.7, label="log E[s_i^2 s_j^2]  (0 = independent)")
+    ax.set_title("Higher-order correlations of ICA axes (clusters of the max. spanning tree)")
+    return _save_fig(fig, out, "eval-hoc")
+
+
+def stability_figure(df: pd.DataFrame, threshold: float, out: Path) -> list[Path]:
+    """Per-axis stability against axis index (axes sorted by skewness)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    colors = ["tab:red" if u else "tab:blue" for u in df.unstable]
+    ax.bar(df.axis, df.stability, color=colors)
+    ax.plot(df.axis, df["worst refit"], "k.", ms=3, label="worst refit")
+    ax.axhline(threshold, color="gray", ls="--", lw=0.8, label=f"threshold {threshold}")
+    ax.set_xlabel("ICA axis (by skewness)")
+    ax.set_ylabel("mean matched |r|")
+    ax.set_ylim(0, 1.02)
+    ax.legend(frameon=False, fontsize=7, loc="lower left")
+    return _save_fig(fig, out, "eval-stability")
+
+
+# ------------------------------------------------------------------- writing
+def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
+    """A GitHub Markdown table (no extra dependency)."""
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if np.isnan(v) else format(v, floatfmt)
+        return str(v).replace("|", "\\|")
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    sep = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, sep, *body])
+
+
+def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = TASKS,
+                    limit: int | None = 50000, seed: int = 0, progress: bool = False,
+                    alignment_limit: int = 50000, model_dir: str | Path | None = None,
+                    log: Callable[[str], None] = print) -> Path:
+    """Run ``tasks`` on ``source`` (or on a fitted model folder) and write tables and figures.
+
+    Parameters
+    ----------
+    source : str
+        Built-in source name or embedding file (fitted here, cached), ignored when
+        ``model_dir`` is given.
+    output : path
+        Output folder (written atomically: it appears complete or not at all).
+    tasks : sequence of str
+        Any of :data:`TASKS`.
+    limit : int, optional
+        Rows of the source to fit on (most frequent first).
+    seed : int
+        Seed of ICA and of every random draw.
+    model_dir : path, optional
+        A folder written by ``icaxes fit``: evaluate its ICA and PCA models; the raw
+        embeddings are recovered with the models' inverse transform; ``stability.json``
+        is written into its ICA folder.
+    """
+    bad = [t for t in tasks if t not in TASKS]
+    if bad:
+        raise InputError(f"unknown task(s) {', '.join(bad)}; choose from {', '.join(TASKS)}")
+    from icaxes.io.atomic import _check_parent, atomic_dir
+
+    output = Path(output)
+    _check_parent(output)
+    if model_dir is not None:
+        from icaxes.model import load_model
+
+        ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
+        raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
+        sp = Spaces(list(ica.tokens), raw.astype(np.float32), ica, pca)
+        described = str(model_dir)
+    else:
+        emb, ica, pca = fitted_models(source, limit, seed, progress)
+        sp = Spaces(list(emb.tokens), np.asarray(emb.vectors), ica, pca)
+        described = f"{source} (first {limit} rows)" if limit else str(source)
+    sections: list[tuple[str, str]] = []
+    meta: dict[str, Any] = {"source": described, "rows": len(sp.tokens), "dim": int(sp.raw.shape[1]),
+                            "seed": seed, "tasks": list(tasks)}
+    with atomic_dir(output) as tmp:
+        def write(df: pd.DataFrame, name: str, title: str) -> None:
+            df.to_csv(tmp / f"{name}.csv", index=False)
+            sections.append((title, markdown_table(df)))
+
+        for task in tasks:
+            log(f"evaluate: {task} ...")
+            if task == "similarity":
+                df = similarity_table(sp)
+                write(df, "similarity", "Sparse similarity: Spearman rho with the top-p terms")
+                similarity_figure(df, tmp)
+            elif task == "analogy":
+                write(analogy_table(sp, seed=seed), "analogy",
+                      "Google analogies, top-1 (3CosAdd, top-p terms)")
+            elif task == "intrusion":
+                summary, per_axis = intrusion_table(sp, seed=seed)
+                write(summary, "intrusion", "Word intrusion: DistRatio over axes")
+                per_axis.to_csv(tmp / "intrusion_per_axis.csv", index=False)
+            elif task == "purity":
+                summary, per_axis = purity_table(sp, seed=seed)
+                write(summary, "purity", "WordNet category purity of the top-10 words")
+                per_axis.to_csv(tmp / "purity_per_axis.csv", index=False)
+            elif task == "stability":
+                res, df = stability_table(sp, seed=seed, progress=progress)
+                write(df, "stability", f"ICA axis stability (unstable below {res.threshold})")
+                stability_figure(df, res.threshold, tmp)
+                target = Path(model_dir) / "ica" if model_dir is not None else tmp / "model" / "ica"
+                if model_dir is not None and not (target / "model.json").is_file():
+                    target = Path(model_dir)
+                if model_dir is None:
+                    sp.ica.save(target)
+                    sp.pca.save(tmp / "model" / "pca")
+                res.save(target)
+                meta["unstable axes"] = res.unstable
+            elif task == "tour":
+                tour_df, red, info = tour_tables(sp)
+                write(tour_df, "tour", "Axis Tour order")
+                write(red, "tour_reduction", "Dimension reduction along the tour (Spearman rho)")
+                meta["tour"] = info
+            elif task == "hoc":
+                edges, clusters, res = hoc_tables(sp)
+                write(edges, "hoc_tree", "Maximum spanning tree of higher-order correlations")
+                write(clusters, "hoc_clusters", "Clusters of axes (tree cut at its 9 weakest edges)")
+                hoc_figure(res, sp.ica.labels, tmp)
+            elif task == "alignment":
+                acc, splits = alignment_table(limit=alignment_limit, seed=seed, progress=progress, log=log)
+                if len(acc):
+                    write(splits, "alignment_splits", "Alignment task: dictionary splits")
+                    write(acc, "alignment", "Alignment task: translation retrieval accuracy")
+        (tmp / "run.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+        md = [f"# Evaluation of {described}", ""]
+        for title, table in sections:
+            md += [f"## {title}", "", table, ""]
+        (tmp / "summary.md").write_text("\n".join(md), encoding="utf-8")
+    return output
