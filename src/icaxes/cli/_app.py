@@ -31,7 +31,8 @@ def fail(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     try:
-        app(args=argv, standalone_mode=False)
+        # in non-standalone mode click returns the code of typer.Exit instead of exiting
+        rv = app(args=argv, standalone_mode=False)
     except IcaxesError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -41,13 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # typer/click exits (usage errors are status 2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     except Exception as exc:  # click usage errors in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        # typer bundles its own copy of click: recognise its exceptions by their shape
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             print("error: aborted; nothing was written", file=sys.stderr)
             return 130
         raise
-    return 0
+    return rv if isinstance(rv, int) else 0

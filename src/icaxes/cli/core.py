@@ -63,7 +63,7 @@ def _one_line_errors() -> Iterator[None]:
         yield
     except IcaxesError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(2) from None
+        raise SystemExit(2) from None
 
 
 @app.command()
