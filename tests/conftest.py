@@ -48,3 +48,10 @@ def laplace_mixture():
     ])
     mixing = rng.normal(size=(5, 5))
     return sources, mixing, sources @ mixing.T
+
+
+@pytest.fixture(scope="session")
+def glove_10k_30k_ica():
+    """A second real model: ICA fitted on the GloVe words ranked 10,000-30,000 (shares 10,000 words)."""
+    emb = icaxes.load_embeddings("glove-6b-50d", limit=30_000).subset(np.arange(10_000, 30_000))
+    return icaxes.fit_ica(emb, seed=0)

@@ -84,7 +84,8 @@ def normalize_models(models: ModelsLike) -> list[tuple[str, dict[str, AxisModel]
         if name in seen:
             raise InputError(f"model name {name!r} is given twice; names must be unique")
         seen.add(name)
-        variants = {entry.method: entry} if isinstance(entry, AxisModel) else dict(entry)
+        variants = ({entry.method: entry} if isinstance(entry, AxisModel)
+                    else dict(entry) if isinstance(entry, Mapping) else {})
         if not variants or not all(isinstance(m, AxisModel) for m in variants.values()):
             raise InputError(f"model {name!r}: expected an AxisModel or a {{method: AxisModel}} mapping")
         first = next(iter(variants.values()))

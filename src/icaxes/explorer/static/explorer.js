@@ -455,7 +455,15 @@
     const v = variant(), toks = model().tokens;
     const labelled = new Set(v.top[S.sx].slice(0, 6).concat(v.top[S.sy].slice(0, 6)));
     ctx.font = '12px system-ui, sans-serif'; ctx.textAlign = 'left';
-    labelled.forEach((r) => { ctx.fillStyle = '#1d2330'; ctx.fillText(toks[r], SC.px[r] + 4, SC.py[r] - 3); });
+    // skip labels that would overlap one already drawn
+    const boxes = [];
+    ctx.fillStyle = '#1d2330';
+    labelled.forEach((r) => {
+      const bx = SC.px[r] + 4, by = SC.py[r] - 3, bw = ctx.measureText(toks[r]).width;
+      if (boxes.some((b) => bx < b[0] + b[2] && b[0] < bx + bw && Math.abs(by - b[1]) < 13)) return;
+      boxes.push([bx, by, bw]);
+      ctx.fillText(toks[r], bx, by);
+    });
     const tr = rowOf(S.token);
     if (tr >= 0) {
       ctx.strokeStyle = css('--warm'); ctx.lineWidth = 2;
@@ -691,7 +699,7 @@
       return m.name + ': ' + nf.format(m.n_rows) + ' of ' + nf.format(m.n_tokens) + ' tokens with full components (' +
         v.matrix.dtype + ')';
     });
-    f.textContent = 'Page data — ' + parts.join('; ') + '. To keep the page small, full components are embedded only for the ' +
+    f.textContent = 'Page data — ' + parts.join('; ') + '. To keep the page small, full components are embedded only for up to ' +
       nf.format(DATA.limits.max_tokens) + ' most frequent tokens plus every axis\'s top tokens; the top-' + DATA.limits.top_k +
       ' lists, histograms and rank estimates cover the whole vocabulary. icaxes ' + DATA.icaxes + '.';
   }
@@ -730,6 +738,7 @@
     renderAll();
   }
 
-  window.icaxesExplorer = { normalSf, componentPValue, productPValue, state: S, data: DATA };
+  // a small handle for scripts and tests: the statistics and the current state
+  window.icaxesExplorer = { normalSf, componentPValue, productPValue, state: S, scatter: SC, data: DATA };
   init();
 })();
