@@ -97,12 +97,15 @@ def axes(
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return
+    from icaxes.interpret.labels import short_category
+
     table = Table(title=f"{m.method.upper()} axes of {m.metadata.get('source', model)}")
     for col in ("axis", "skew", "kurt", "category", "label", "top tokens"):
         table.add_column(col)
     for r in rows:
         table.add_row(str(r["axis"]), f"{r['skewness']:.2f}", f"{r['kurtosis']:.1f}",
-                      r["category"] or "", escape(r["label"]), escape(", ".join(r["top"])))
+                      short_category(r["category"]) if r["category"] else "", escape(r["label"]),
+                      escape(", ".join(r["top"])))
     out.print(table)
 
 
