@@ -88,6 +88,9 @@ def fit_category(tokens: Sequence[str], rates: np.ndarray, wordnet: WordNetCateg
         Family-wise level after the Bonferroni adjustment over the categories.
     min_share : float
         The category must hold more than this share of the tokens (a clear majority).
+    min_weight : float
+        A token belongs to a category when at least this share of its senses (weighted by
+        sense order, in its best part of speech) lies there.
     """
     k = len(tokens)
     if k == 0:
