@@ -254,3 +254,21 @@ def test_cli_serve_serves_the_page(glove_20k_dir):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_matching_over_a_pairs_object_uses_its_weights(glove_models, glove_10k_30k_ica):
+    from icaxes.universal.pairs import Pairs
+
+    a, b = glove_models["ica"], glove_10k_30k_ica
+    shared = [t for t in a.tokens if t in b.index][:2000]
+    weights = np.where(np.arange(len(shared)) % 2 == 0, 1.0, 0.25)
+    pairs = Pairs([*shared, "not-a-word"], [*shared, "nor-this"],
+                  np.concatenate([weights, [1.0]]))
+    (m,) = explorer_data([("A", a), ("B", b)], limits=PageLimits(max_tokens=300, top_k=5),
+                         pairs={("B", "A"): pairs})["matches"]
+    assert m["pairs"] == 2000 and m["by"] == "translation pairs"
+    corr = axis_correlations(a.components[[a.index[t] for t in shared]],
+                             b.components[[b.index[t] for t in shared]], weights)
+    rows, cols = match_optimal(corr)
+    assert m["rows"] == rows.tolist() and m["cols"] == cols.tolist()
+    np.testing.assert_allclose(m["r"], corr[rows, cols], atol=1e-4)

@@ -209,13 +209,26 @@ def test_explore_axes_tokens_scatter_pairs_and_matches(browser, explorer):
     assert page.evaluate(f"icaxesExplorer.data.models[0].tokens.includes({CLOSER!r})")
     shot(page, "markup-token")
 
+    # the view is kept in the URL fragment: a reload reopens it
+    again, seen_again = open_page(browser, page.url)
+    assert again.locator("#tab-token .token-title").text_content() == EVIL
+    assert again.locator("#method-switch button.on").text_content() == "PCA"
+    assert again.locator("img").count() == 0 and seen_again.errors == [] and seen_again.dialogs == []
+    again.close()
+
     assert seen.errors == [] and seen.dialogs == []
     assert [u for u in seen.requests if not u.startswith(("file:", "data:"))] == []
     page.close()
 
 
 def k0_tail(c: float) -> float:
-    """(1/pi) * integral of K0 from c to infinity, with scipy (scaled to keep relative accuracy)."""
+    """(1/pi) * integral of K0 from c to infinity, with scipy, accurate in relative terms.
+
+    Below c = 1 the closed form 1/2 - (1/pi) int_0^c K0 has no cancellation; above it, the
+    tail integral is taken directly (scaled by exp(c) so that tiny values keep their digits).
+    """
+    if c < 1:
+        return float(0.5 - special.iti0k0(c)[1] / np.pi)
     val, _ = integrate.quad(lambda t: special.k0e(t) * np.exp(-(t - c)), c, np.inf, epsabs=0, epsrel=1e-13,
                             limit=200)
     return float(np.exp(-c) * val / np.pi)
@@ -228,7 +241,7 @@ def test_page_p_values_match_scipy(browser, explorer):
     got_p, got_z = page.evaluate(
         "([cs, zs]) => [cs.map(c => icaxesExplorer.productPValue(c, 1, 1)),"
         " zs.map(z => icaxesExplorer.componentPValue(z, 1))]", [cs, zs])
-    want_p = [0.5 if c == 0 else k0_tail(c) for c in cs]
+    want_p = [k0_tail(c) for c in cs]
     np.testing.assert_allclose(got_p, want_p, rtol=1e-9)
     np.testing.assert_allclose(got_z, stats.norm.sf(zs), rtol=1e-9)
     # and they agree with the library where its closed form is accurate

@@ -35,7 +35,8 @@ ModelEntry = AxisModel | Mapping[str, AxisModel]
 #: what the explorer accepts: ``[(name, entry), ...]`` or ``{name: entry}``
 ModelsLike = Sequence[tuple[str, ModelEntry]] | Mapping[str, ModelEntry]
 #: translation pairs between two named models: ``{(name_a, name_b): [(token_a, token_b), ...]}``
-PairsLike = Mapping[tuple[str, str], Sequence[tuple[str, str]]]
+#: (or an :class:`icaxes.universal.pairs.Pairs`, whose weights are then used)
+PairsLike = Mapping[tuple[str, str], Any]
 
 
 @dataclass(frozen=True)
@@ -226,19 +227,32 @@ def _model_data(name: str, variants: dict[str, AxisModel], limits: PageLimits,
     return data, rows
 
 
-def _pair_rows(a: AxisModel, b: AxisModel, pairs: Sequence[tuple[str, str]] | None,
-               ) -> tuple[np.ndarray, np.ndarray, str]:
-    if pairs:
-        ia, ib = [], []
-        for ta, tb in pairs:
+def _as_pairs(given: Any, swap: bool) -> tuple[list[tuple[str, str]], np.ndarray | None]:
+    """(token_a, token_b) pairs and optional weights from a Pairs object or a list of tuples."""
+    if hasattr(given, "source") and hasattr(given, "target"):  # icaxes.universal.pairs.Pairs
+        items = list(zip(given.source, given.target, strict=True))
+        weights = np.asarray(getattr(given, "weights", np.ones(len(items))), dtype=np.float64)
+    else:
+        items, weights = [(str(x), str(y)) for x, y in given], None
+    return ([(y, x) for x, y in items] if swap else items), weights
+
+
+def _pair_rows(a: AxisModel, b: AxisModel, given: tuple[list[tuple[str, str]], np.ndarray | None] | None,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+    if given is not None:
+        items, weights = given
+        keep, ia, ib = [], [], []
+        for i, (ta, tb) in enumerate(items):
             ra, rb = a.index.get(ta), b.index.get(tb)
             if ra is not None and rb is not None:
+                keep.append(i)
                 ia.append(ra)
                 ib.append(rb)
-        return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64), "translation pairs"
+        w = None if weights is None else weights[np.asarray(keep, dtype=np.int64)]
+        return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64), w, "translation pairs"
     shared = [t for t in a.tokens if t in b.index]
     return (np.asarray([a.index[t] for t in shared], dtype=np.int64),
-            np.asarray([b.index[t] for t in shared], dtype=np.int64), "shared tokens")
+            np.asarray([b.index[t] for t in shared], dtype=np.int64), None, "shared tokens")
 
 
 def _matches(models: list[tuple[str, dict[str, AxisModel]]], pairs: PairsLike | None,
@@ -248,18 +262,18 @@ def _matches(models: list[tuple[str, dict[str, AxisModel]]], pairs: PairsLike | 
     ref_name, ref = models[0]
     for name, variants in models[1:]:
         given = None
-        if pairs:
-            given = pairs.get((ref_name, name))
-            if given is None and (name, ref_name) in pairs:
-                given = [(b, a) for a, b in pairs[(name, ref_name)]]
+        if pairs and (ref_name, name) in pairs:
+            given = _as_pairs(pairs[(ref_name, name)], swap=False)
+        elif pairs and (name, ref_name) in pairs:
+            given = _as_pairs(pairs[(name, ref_name)], swap=True)
         for meth in ref:
             if meth not in variants:
                 continue
             a, b = ref[meth], variants[meth]
-            ia, ib, how = _pair_rows(a, b, given)
+            ia, ib, w, how = _pair_rows(a, b, given)
             if ia.size < 3:
                 continue
-            corr = axis_correlations(np.asarray(a.components)[ia], np.asarray(b.components)[ib])
+            corr = axis_correlations(np.asarray(a.components)[ia], np.asarray(b.components)[ib], w)
             r, c = match_optimal(corr)
             out.append({"a": ref_name, "b": name, "method": meth, "pairs": int(ia.size), "by": how,
                         "rows": [int(i) for i in r], "cols": [int(j) for j in c],
@@ -281,7 +295,8 @@ def explorer_data(models: ModelsLike, *, limits: PageLimits | None = None,
     limits : PageLimits, optional
         Size bounds (see the module docstring).
     pairs : dict, optional
-        ``{(name_a, name_b): [(token_a, token_b), ...]}`` to match axes over translation pairs;
+        ``{(name_a, name_b): [(token_a, token_b), ...]}`` (or a
+        :class:`~icaxes.universal.pairs.Pairs`, weighted) to match axes over translation pairs;
         by default axes are matched over the tokens the two models share.
     stability : dict, optional
         ``{name: {method: per-axis stability}}``; otherwise taken from

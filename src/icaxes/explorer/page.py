@@ -74,8 +74,8 @@ def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits |
     limits : PageLimits, optional
         Size bounds (most frequent tokens embedded, byte budget, top-list length).
     pairs : dict, optional
-        ``{(name_a, name_b): [(token_a, token_b), ...]}``: match axes over these pairs
-        (e.g. translations) instead of the shared tokens.
+        ``{(name_a, name_b): [(token_a, token_b), ...]}`` or ``{(name_a, name_b): Pairs}``:
+        match axes over these pairs (e.g. translations) instead of the shared tokens.
     stability : dict, optional
         ``{name: {method: per-axis stability values}}`` shown in the axis list.
     title : str, optional

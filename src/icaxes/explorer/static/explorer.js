@@ -703,7 +703,36 @@
       nf.format(DATA.limits.max_tokens) + ' most frequent tokens plus every axis\'s top tokens; the top-' + DATA.limits.top_k +
       ' lists, histograms and rank estimates cover the whole vocabulary. icaxes ' + DATA.icaxes + '.';
   }
+  // the view lives in the URL fragment, so a link (or a reload) reopens it
+  function saveHash() {
+    const parts = { m: S.mi, method: S.method, axis: S.axis, tab: S.tab, x: S.sx, y: S.sy };
+    if (S.token !== null) parts.token = S.token;
+    if (S.pairA) parts.a = S.pairA;
+    if (S.pairB) parts.b = S.pairB;
+    const hash = '#' + Object.keys(parts).map((k) => k + '=' + encodeURIComponent(parts[k])).join('&');
+    if (location.hash !== hash) { try { history.replaceState(null, '', hash); } catch (e) { /* some file: contexts refuse */ } }
+  }
+  function loadHash() {
+    const q = {};
+    location.hash.slice(1).split('&').forEach((kv) => {
+      const i = kv.indexOf('=');
+      if (i > 0) { try { q[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1)); } catch (e) { /* ignore a damaged fragment */ } }
+    });
+    const int = (v, hi) => { const n = parseInt(v, 10); return Number.isInteger(n) && n >= 0 && n < hi ? n : null; };
+    const mi = int(q.m, DATA.models.length);
+    if (mi !== null) S.mi = mi;
+    if (q.method && model().methods[q.method]) S.method = q.method;
+    else if (!model().methods[S.method]) S.method = Object.keys(model().methods)[0];
+    const d = variant().n_axes;
+    for (const [key, field] of [['axis', 'axis'], ['x', 'sx'], ['y', 'sy']]) { const n = int(q[key], d); if (n !== null) S[field] = n; }
+    if (q.token) S.token = q.token;
+    if (q.a) S.pairA = q.a;
+    if (q.b) S.pairB = q.b;
+    if (['axis', 'token', 'scatter', 'pair', 'compare'].includes(q.tab)) S.tab = q.tab;
+  }
+
   function renderAll() {
+    saveHash();
     renderAxisList();
     renderScatterControls();
     renderAxis();
@@ -718,11 +747,18 @@
   function init() {
     S.method = Object.keys(model().methods)[0];
     S.sy = Math.min(1, variant().n_axes - 1);
+    loadHash();
+    if (S.token !== null) $('search').value = S.token;
     const ms = $('model-select');
     DATA.models.forEach((m, i) => {
       const o = el('option', null, m.name + ' (' + nf.format(m.n_tokens) + ' tokens)'); o.value = String(i); ms.appendChild(o);
     });
+    ms.value = String(S.mi);
     ms.addEventListener('change', () => { setModel(+ms.value); renderAll(); });
+    // '/' jumps to the search box, as in many sites
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key === '/' && !/^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName)) { ev.preventDefault(); $('search').focus(); }
+    });
     ms.disabled = DATA.models.length < 2;
     renderMethods();
     document.querySelectorAll('#tabs button').forEach((b) => b.addEventListener('click', () => { showTab(b.dataset.tab); renderAll(); }));
@@ -734,7 +770,7 @@
     $('pair-go').addEventListener('click', () => { S.pairA = pa.value.trim() || null; S.pairB = pb.value.trim() || null; renderPair(); });
     scatterEvents();
     renderFooter();
-    showTab('axis');
+    showTab(S.tab);
     renderAll();
   }
 
