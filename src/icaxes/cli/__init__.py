@@ -13,6 +13,7 @@ from icaxes.cli._app import app, main
 # command modules register themselves on import
 from icaxes.cli import core  # noqa: F401  isort: skip
 from icaxes.cli import explore  # noqa: F401  isort: skip
+from icaxes.cli import evaluate  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]
 

@@ -84,9 +84,14 @@ def axes(
         if top < 1:
             raise InputError(f"--top must be at least 1, got {top}")
         m = _model(model, method)
+        from icaxes.evaluate.stability import stability_for_model
+
+        stab = stability_for_model(model, method)  # written by `icaxes evaluate -t stability`
         rows = []
         for k in range(m.n_axes if n is None else min(n, m.n_axes)):
             rows.append({
+                "stability": stab.stability[k] if stab else None,
+                "unstable": bool(stab.stability[k] < stab.threshold) if stab else None,
                 "axis": k, "skewness": float(m.skewness[k]),
                 "kurtosis": float(m.transform.kurtosis_[k]),
                 "label": m.labels[k] if m.labels else "",
@@ -100,10 +105,11 @@ def axes(
     from icaxes.interpret.labels import short_category
 
     table = Table(title=f"{m.method.upper()} axes of {m.metadata.get('source', model)}")
-    for col in ("axis", "skew", "kurt", "category", "label", "top tokens"):
+    for col in ("axis", "skew", "kurt", *(["stability"] if stab else []), "category", "label", "top tokens"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["axis"]), f"{r['skewness']:.2f}", f"{r['kurtosis']:.1f}",
+        flag = [] if not stab else [f"{r['stability']:.2f}" + (" UNSTABLE" if r["unstable"] else "")]
+        table.add_row(str(r["axis"]), f"{r['skewness']:.2f}", f"{r['kurtosis']:.1f}", *flag,
                       short_category(r["category"]) if r["category"] else "", escape(r["label"]),
                       escape(", ".join(r["top"])))
     out.print(table)

@@ -21,9 +21,16 @@ from icaxes.errors import InputError
 TASKS = ("similarity", "analogy", "intrusion", "purity", "stability", "tour", "hoc", "alignment")
 #: Numbers of top terms in the sparse similarity (None = all axes).
 P_VALUES: tuple[int | None, ...] = (1, 2, 5, 10, 20, 50, None)
-#: Language pairs of the alignment task: (name, source, target, dictionary languages).
-ALIGNMENT_PAIRS = (("en-fr", "glove-6b-50d", "fasttext-fr", ("en", "fr")),
-                   ("en-ja", "glove-6b-50d", "chive-ja", ("en", "ja")))
+#: Language pairs of the alignment task: (name, source, source rows, target, target rows,
+#: dictionary languages). ``use:LANG:N`` are words embedded by the multilingual Universal
+#: Sentence Encoder (:mod:`icaxes.io.encoders`).
+ALIGNMENT_PAIRS: tuple[tuple[str, str, int | None, str, int | None, tuple[str, str]], ...] = (
+    ("en-fr static", "glove-6b-50d", 50000, "fasttext-fr", None, ("en", "fr")),
+    ("en-ja static", "glove-6b-50d", 50000, "chive-ja", None, ("en", "ja")),
+    ("en-fr USE", "use:en:5000", None, "use:fr:5000", None, ("en", "fr")),
+    ("en-de USE", "use:en:5000", None, "use:de:5000", None, ("en", "de")),
+    ("en-ja USE", "use:en:5000", None, "use:ja:5000", None, ("en", "ja")),
+)
 MODEL_VERSION = 1
 
 
@@ -66,7 +73,12 @@ def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool 
 
     folder = cache_path("eval-models", "", source=str(source), limit=limit, seed=seed,
                         version=MODEL_VERSION)
-    emb = load_embeddings(source, limit=limit)
+    if ":" in str(source) and not Path(source).exists():
+        from icaxes.io.encoders import load_spec
+
+        emb = load_spec(str(source), limit=limit, progress=progress)
+    else:
+        emb = load_embeddings(source, limit=limit)
     if (folder / "ica" / "model.json").is_file() and (folder / "pca" / "model.json").is_file():
         return emb, AxisModel.load(folder / "ica", mmap=False), AxisModel.load(folder / "pca", mmap=False)
     ica = fit_ica(emb, seed=seed, progress=progress)
@@ -244,8 +256,8 @@ def hoc_tables(sp: Spaces, *, n_clusters: int = 10) -> tuple[pd.DataFrame, pd.Da
 
 
 # ---------------------------------------------------------------- alignment
-def alignment_table(pairs: Sequence[tuple[str, str, str, tuple[str, str]]] = ALIGNMENT_PAIRS, *,
-                    limit: int = 50000, target_limit: int | None = None, seed: int = 0,
+def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None, tuple[str, str]]]
+                    = ALIGNMENT_PAIRS, *, seed: int = 0,
                     transform_seed: int = 1, progress: bool = False,
                     log: Callable[[str], None] = print) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The alignment task on each language pair, plain and with a randomly transformed source.
@@ -259,10 +271,10 @@ def alignment_table(pairs: Sequence[tuple[str, str, str, tuple[str, str]]] = ALI
     from icaxes.universal.pairs import load_freedict
 
     rows, splits = [], []
-    for name, src, tgt, (la, lb) in pairs:
+    for name, src, src_limit, tgt, tgt_limit, (la, lb) in pairs:
         try:
-            emb_a, ica_a, pca_a = fitted_models(src, limit, seed, progress)
-            emb_b, ica_b, pca_b = fitted_models(tgt, target_limit, seed, progress)
+            emb_a, ica_a, pca_a = fitted_models(src, src_limit, seed, progress)
+            emb_b, ica_b, pca_b = fitted_models(tgt, tgt_limit, seed, progress)
             dictionary = load_freedict(la, lb)
         except IcaxesError as exc:
             log(f"alignment {name} skipped: {exc}")
@@ -402,7 +414,7 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
 
 def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = TASKS,
                     limit: int | None = 50000, seed: int = 0, progress: bool = False,
-                    alignment_limit: int = 50000, model_dir: str | Path | None = None,
+                    model_dir: str | Path | None = None,
                     log: Callable[[str], None] = print) -> Path:
     """Run ``tasks`` on ``source`` (or on a fitted model folder) and write tables and figures.
 
@@ -490,7 +502,7 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
                 write(clusters, "hoc_clusters", "Clusters of axes (tree cut at its 9 weakest edges)")
                 hoc_figure(res, sp.ica.labels, tmp)
             elif task == "alignment":
-                acc, splits = alignment_table(limit=alignment_limit, seed=seed, progress=progress, log=log)
+                acc, splits = alignment_table(seed=seed, progress=progress, log=log)
                 if len(acc):
                     write(splits, "alignment_splits", "Alignment task: dictionary splits")
                     write(acc, "alignment", "Alignment task: translation retrieval accuracy")

@@ -125,3 +125,10 @@ def axis_stability(X: np.ndarray, reference: np.ndarray, *, seeds: tuple[int, ..
     return StabilityResult([float(v) for v in R.mean(axis=0)], [float(v) for v in R.min(axis=0)], runs,
                            threshold, {"seeds": list(seeds), "n_bootstrap": n_bootstrap, "seed": seed,
                                        "max_iter": max_iter, "tol": tol, "eval_rows": m})
+
+
+def stability_for_model(model_dir: str | Path, method: str = "ica") -> StabilityResult | None:
+    """The stability saved for a model folder from ``icaxes fit`` (``DIR/ica``) or a saved model."""
+    path = Path(model_dir)
+    sub = path / method
+    return load_stability(sub if (sub / "model.json").is_file() else path)
