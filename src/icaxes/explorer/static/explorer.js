@@ -208,8 +208,12 @@
     if (marker && Number.isFinite(marker.value)) {
       const x = x0(Math.min(hist.hi, Math.max(hist.lo, marker.value)));
       ctx.fillStyle = css('--warm'); ctx.fillRect(x - 1, 2, 2, h - pad - 2);
-      ctx.font = '12px system-ui, sans-serif'; ctx.textAlign = x > w * 0.7 ? 'right' : 'left';
-      ctx.fillText(marker.label, x + (x > w * 0.7 ? -5 : 5), 14);
+      ctx.font = '12px system-ui, sans-serif';
+      const right = x > w * 0.7, tw = ctx.measureText(marker.label).width;
+      const tx = right ? x - 5 - tw : x + 5;
+      ctx.fillStyle = 'rgba(255,255,255,0.9)'; ctx.fillRect(tx - 3, 2, tw + 6, 16);
+      ctx.fillStyle = css('--warm'); ctx.textAlign = 'left';
+      ctx.fillText(marker.label, tx, 14);
     }
   }
 
@@ -582,7 +586,8 @@
       '(p < 0.05 after Bonferroni over ' + d + ' axes, under the null that each component is N(0, 1/d)).'));
     let run = 0;
     const top5 = terms.slice(0, 5).reduce((s, t) => s + t.t, 0);
-    head.appendChild(el('p', 'note', 'The 5 largest terms give ' + fmt(top5, 3) + ' of the cosine.'));
+    head.appendChild(el('p', 'note', 'The 5 largest terms give ' + fmt(top5, 3) + ' of the cosine. ' +
+      'Blue bar: both tokens are on the spike side of the axis; pale bar: both on the negative side; red: opposite sides.'));
     box.appendChild(head);
     const table = el('table', 'grid');
     table.id = 'pair-table';
@@ -599,7 +604,9 @@
       ax.appendChild(link); tr.appendChild(ax);
       tr.appendChild(el('td', 'n', fmt(t.x, 3))); tr.appendChild(el('td', 'n', fmt(t.y, 3)));
       tr.appendChild(el('td', 'n term', fmt(t.t, 4)));
-      const bar = el('td'); const mb = el('span', 'minibar' + (t.t < 0 ? ' neg' : ''));
+      const bothNeg = t.x < 0 && t.y < 0;
+      const bar = el('td'); const mb = el('span', 'minibar' + (t.t < 0 ? ' neg' : bothNeg ? ' shade' : ''));
+      if (bothNeg) mb.title = 'both tokens lie on the negative side of this axis';
       mb.style.width = Math.round(120 * Math.abs(t.t) / maxT) + 'px'; bar.appendChild(mb); tr.appendChild(bar);
       tr.appendChild(el('td', 'n', fmt(run, 3)));
       tr.appendChild(el('td', 'n', fmtP(t.p))); tr.appendChild(el('td', 'n', fmtP(t.padj)));
