@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 REPORT ?= report
 
-.PHONY: demo test lint system-deps clean
+.PHONY: demo test results lint system-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ system-deps:
 
 demo: system-deps $(VENV)/.stamp-demo
 	$(VENV)/bin/icaxes demo -o $(REPORT)
+
+# every table of docs/results.md (CSV, figures and summary.md in $(RESULTS)/; ~20 min on 2 cores)
+RESULTS ?= results
+results: system-deps $(VENV)/.stamp-test
+	$(VENV)/bin/icaxes evaluate glove-6b-50d --tasks all -o $(RESULTS)
 
 test: system-deps $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check src tests benchmarks
