@@ -176,7 +176,7 @@ def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int]:
             if len(parts) < 2:
                 raise EmbeddingFormatError(
                     f"{path}: line {lineno} has a token but no numbers; expected 'token v1 v2 ...'")
-            return None, len(parts) - 1, lineno
+            return None, len(parts) - 1, lineno - 1
         n, d = header
         if n < 1 or d < 1:
             raise EmbeddingFormatError(f"{path}: header '{first.strip()}' announces no rows or columns")
