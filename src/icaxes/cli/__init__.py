@@ -14,6 +14,7 @@ from icaxes.cli._app import app, main
 from icaxes.cli import core  # noqa: F401  isort: skip
 from icaxes.cli import explore  # noqa: F401  isort: skip
 from icaxes.cli import evaluate  # noqa: F401  isort: skip
+from icaxes.cli import universal  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]
 

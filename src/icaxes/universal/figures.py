@@ -1,0 +1,162 @@
+"""Figures of a universality study (matplotlib; PNG and SVG).
+
+Tokens in any script render through a font fallback list (Debian Noto fonts: CJK,
+Arabic, Devanagari). Matplotlib does not shape Arabic: letters appear in isolated forms,
+left to right, which keeps them recognisable but is not typographically correct.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from icaxes.universal.pipeline import ComparisonResult
+
+FONT_FALLBACK = ["DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "Noto Sans Arabic",
+                 "Noto Sans Devanagari", "Noto Sans Symbols"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    fams = [f for f in FONT_FALLBACK if f in have] or ["DejaVu Sans"]
+    plt.rcParams.update({"font.family": fams, "font.size": 9, "axes.titlesize": 10,
+                         "savefig.dpi": 150, "figure.dpi": 100, "svg.fonttype": "path"})
+    return plt
+
+
+def save(fig, base: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Write ``base.png`` and ``base.svg`` atomically; returns the paths."""
+    from icaxes.io.atomic import atomic_file
+
+    out = []
+    for ext in formats:
+        p = base.with_suffix(f".{ext}")
+        with atomic_file(p) as tmp:
+            fig.savefig(tmp, format=ext, bbox_inches="tight")
+        out.append(p)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return out
+
+
+def correlation_heatmaps(cr: ComparisonResult, target: str, base: Path, n_axes: int = 40) -> list[Path]:
+    """Axis-correlation heatmaps, ICA beside PCA: reference axes vs their matched target axes.
+
+    Rows are the first ``n_axes`` matched reference axes (strongest first), columns the target
+    axes in the same matched order, so a real correspondence is a bright diagonal.
+    """
+    plt = _plt()
+    pr = cr.results[target]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), constrained_layout=True)
+    for ax, method in zip(axes, ("ica", "pca"), strict=True):
+        m = getattr(pr, method)
+        k = min(n_axes, len(m.rows))
+        sub = m.corr[np.ix_(m.rows[:k], m.cols[:k])]
+        im = ax.imshow(sub, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+        ax.set_title(f"{method.upper()}: mean r of top 10 = {m.mean_top(10):.2f}")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(f"{target} axes (matched order)")
+        ax.set_ylabel(f"{cr.comparison.reference} axes")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="Pearson r over pairs")
+    fig.suptitle(f"{cr.comparison.reference} vs {target}: {pr.ica.n_pairs:,} pairs")
+    return save(fig, base)
+
+
+def matched_curves(cr: ComparisonResult, base: Path, n_axes: int = 100) -> list[Path]:
+    """Matched correlation by rank for every target, ICA (solid) vs PCA (dashed), with the null."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.2), constrained_layout=True)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for c, (t, pr) in zip(colors * 4, cr.results.items(), strict=False):
+        k = min(n_axes, len(pr.ica.r))
+        ax.plot(np.arange(1, k + 1), pr.ica.r[:k], color=c, lw=1.6, label=f"{t} ICA")
+        kp = min(n_axes, len(pr.pca.r))
+        ax.plot(np.arange(1, kp + 1), pr.pca.r[:kp], color=c, lw=1.0, ls="--", label=f"{t} PCA")
+        if pr.ica.null is not None:
+            ax.axhline(pr.ica.null.threshold, color=c, lw=0.6, ls=":")
+    ax.set_xlabel("matched axis rank")
+    ax.set_ylabel("matched correlation r")
+    ax.set_title(f"{cr.comparison.name}: reference {cr.comparison.reference} (dotted: null threshold)")
+    ax.set_ylim(min(0, ax.get_ylim()[0]), 1)
+    ax.legend(ncol=2, fontsize=7, frameon=False)
+    return save(fig, base)
+
+
+def merged_heatmap(cr: ComparisonResult, base: Path, n_axes: int = 12, top: int = 3,
+                   method: str = "ica") -> list[Path]:
+    """The merged multi-embedding table: each reference axis (by summed matched r) with its top words
+    in the reference and in every target, the cells coloured by the matched correlation."""
+    plt = _plt()
+    mm = cr.multi_ica if method == "ica" else cr.multi_pca
+    ref = getattr(cr.reference, method)
+    names = [cr.comparison.reference, *cr.results]
+    k = min(n_axes, len(mm.order))
+    vals = np.zeros((k, len(names)))
+    text = [["" for _ in names] for _ in range(k)]
+    for row in range(k):
+        a = int(mm.order[row])
+        vals[row, 0] = 1.0
+        text[row][0] = "\n".join(ref.top_tokens(a, top))
+        for col, t in enumerate(cr.results, start=1):
+            j = int(mm.partners[t][row])
+            if j < 0:
+                continue
+            vals[row, col] = mm.r[t][row]
+            text[row][col] = "\n".join(getattr(cr.targets[t], method).top_tokens(j, top))
+    fig, ax = plt.subplots(figsize=(1.25 * len(names) + 1, 0.62 * k + 1.2), constrained_layout=True)
+    im = ax.imshow(vals, cmap="Greens", vmin=0, vmax=1, aspect="auto")
+    for r in range(k):
+        for c in range(len(names)):
+            ax.text(c, r, text[r][c], ha="center", va="center", fontsize=6.5)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_yticks(range(k), [f"axis {int(mm.order[r])}" for r in range(k)])
+    ax.set_title(f"{method.upper()} axes matched across {cr.comparison.name} (colour: matched r)")
+    fig.colorbar(im, ax=ax, shrink=0.6, label="matched r")
+    return save(fig, base)
+
+
+def projection_plot(cr: ComparisonResult, target: str | None, base: Path, n_axes: int = 10,
+                    top: int = 4, method: str = "ica") -> list[Path]:
+    """Row-normalised components of each axis's top words on the first merged axes.
+
+    Rows: the top words of merged axes 1..n (in the reference, or the target when given);
+    columns: those axes. A block diagonal means each word loads on one axis (sparse, interpretable).
+    """
+    plt = _plt()
+    mm = cr.multi_ica if method == "ica" else cr.multi_pca
+    if target is None:
+        model = getattr(cr.reference, method)
+        axes_ = [int(a) for a in mm.order[:n_axes]]
+        name = cr.comparison.reference
+    else:
+        model = getattr(cr.targets[target], method)
+        axes_ = [int(j) for j in mm.partners[target][:n_axes] if j >= 0]
+        name = target
+    norm = model.normalized
+    rows, labels = [], []
+    for a in axes_:
+        for i in model.top_indices(a, top):
+            rows.append(norm[int(i), axes_])
+            labels.append(model.tokens[int(i)])
+    M = np.asarray(rows)
+    fig, ax = plt.subplots(figsize=(0.45 * len(axes_) + 2, 0.17 * len(labels) + 1), constrained_layout=True)
+    im = ax.imshow(M, cmap="magma_r", vmin=0, vmax=max(0.5, float(M.max())), aspect="auto")
+    ax.set_yticks(range(len(labels)), labels, fontsize=6.5)
+    ax.set_xticks(range(len(axes_)), [str(i + 1) for i in range(len(axes_))])
+    ax.set_xlabel("merged axis")
+    ax.set_title(f"{name} ({method.upper()})", fontsize=9)
+    fig.colorbar(im, ax=ax, shrink=0.6, label="normalised component")
+    return save(fig, base)

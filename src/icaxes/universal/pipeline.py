@@ -1,0 +1,349 @@
+"""Run a universality study from a TOML config: fit ICA and PCA on every embedding, match axes.
+
+A config names embeddings and comparisons::
+
+    [settings]
+    n_components = 100      # whitened dimensions kept before ICA (None: all)
+    tol = 1e-6
+    max_iter = 2000
+    seed = 0
+    n_permutations = 50     # shuffles for the permutation null
+    alpha = 0.05
+    method = "greedy"       # matching: greedy (the paper) or optimal (Hungarian)
+
+    [embeddings]
+    en_e5 = "e5:en:5000"                            # ENCODER:LANG:N
+    glove = { spec = "glove-6b-50d", limit = 20000, lang = "en" }
+
+    [[comparisons]]
+    name = "e5-languages"
+    reference = "en_e5"
+    targets = ["fr_e5", "ja_e5"]
+    pairs = "freedict"      # or "same" (identical tokens) or a MUSE file path
+
+Fitted models are cached (keyed by the embedding spec, its encoder version and the fit
+settings), so a second run re-reads them and the encodings instead of recomputing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from icaxes.errors import ConvergenceWarning, InputError, UnknownSourceError
+from icaxes.io.cache import cache_path
+from icaxes.io.embeddings import Embeddings
+from icaxes.model import AxisModel, fit_ica, fit_pca
+from icaxes.universal.matching import (
+    AxisMatch,
+    MultiMatch,
+    match_components,
+    match_many,
+    permutation_null,
+)
+from icaxes.universal.pairs import Pairs, load_freedict, read_muse, same_token_pairs
+
+#: ``fit_hit`` / ``fit_miss``: fitted models read from / written to the cache
+FIT_STATS: Counter = Counter()
+
+DEFAULTS: dict[str, Any] = {
+    "n_components": 100, "tol": 1e-6, "max_iter": 2000, "seed": 0, "n_permutations": 50,
+    "alpha": 0.05, "method": "greedy", "top_words": 5, "min_pairs": 30, "heatmap_axes": 40,
+    "merged_axes": 12,
+}
+
+
+@dataclass
+class EmbeddingSpec:
+    """One embedding of a config."""
+
+    key: str
+    spec: str
+    lang: str
+    limit: int | None = None
+    label: str = ""
+
+
+@dataclass
+class Comparison:
+    """A reference embedding matched against targets over one kind of pairs."""
+
+    name: str
+    reference: str
+    targets: list[str]
+    pairs: str
+
+
+@dataclass
+class Config:
+    """A parsed universality config."""
+
+    settings: dict[str, Any]
+    embeddings: dict[str, EmbeddingSpec]
+    comparisons: list[Comparison]
+    path: Path | None = None
+
+
+def _lang_of(spec: str) -> str | None:
+    from icaxes.io.encoders import parse_spec
+
+    parsed = parse_spec(spec)
+    if parsed is not None:
+        return parsed[1]
+    return {"glove-6b-50d": "en", "fasttext-fr": "fr", "chive-ja": "ja"}.get(spec.split(":")[0]) or (
+        "en" if spec.startswith("minilm-tokens") else None)
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
+    """Check a config dictionary (as read from TOML) and return a :class:`Config`."""
+    where = f" in {path}" if path else ""
+    unknown = set(data) - {"settings", "embeddings", "comparisons", "title"}
+    if unknown:
+        raise InputError(f"unknown config sections{where}: {', '.join(sorted(unknown))}; "
+                         "use [settings], [embeddings] and [[comparisons]]")
+    settings = {**DEFAULTS, **data.get("settings", {})}
+    bad = set(settings) - set(DEFAULTS)
+    if bad:
+        raise InputError(f"unknown settings{where}: {', '.join(sorted(bad))}; known: {', '.join(DEFAULTS)}")
+    if settings["method"] not in ("greedy", "optimal"):
+        raise InputError(f"settings.method must be 'greedy' or 'optimal', got {settings['method']!r}")
+    embs: dict[str, EmbeddingSpec] = {}
+    for key, val in (data.get("embeddings") or {}).items():
+        if isinstance(val, str):
+            val = {"spec": val}
+        if not isinstance(val, dict) or "spec" not in val:
+            raise InputError(f"embedding {key!r}{where} needs a spec string or a table with 'spec'")
+        lang = val.get("lang") or _lang_of(val["spec"])
+        if lang is None:
+            raise InputError(f"embedding {key!r}{where}: say its language with lang = \"..\"")
+        embs[key] = EmbeddingSpec(key, val["spec"], lang, val.get("limit"), val.get("label", key))
+    if not embs:
+        raise InputError(f"the config{where} names no embeddings; add an [embeddings] table")
+    comps: list[Comparison] = []
+    for i, c in enumerate(data.get("comparisons") or []):
+        name = c.get("name", f"comparison-{i + 1}")
+        for k in [c.get("reference"), *c.get("targets", [])]:
+            if k not in embs:
+                raise InputError(f"comparison {name!r}{where} names embedding {k!r}, which [embeddings] "
+                                 f"does not define (defined: {', '.join(embs)})")
+        if not c.get("targets"):
+            raise InputError(f"comparison {name!r}{where} has no targets")
+        comps.append(Comparison(name, c["reference"], list(c["targets"]), c.get("pairs", "freedict")))
+    if not comps:
+        raise InputError(f"the config{where} has no [[comparisons]]")
+    return Config(settings, embs, comps, path)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check a TOML config file."""
+    path = Path(path)
+    if not path.exists():
+        raise UnknownSourceError(f"config file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path} is not valid TOML: {exc}") from exc
+    return parse_config(data, path)
+
+
+# ----------------------------------------------------------------------------- models
+
+@dataclass
+class Fitted:
+    """An embedding and its ICA and PCA models."""
+
+    spec: EmbeddingSpec
+    emb: Embeddings
+    ica: AxisModel
+    pca: AxisModel
+    converged: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def _version_of(spec: str) -> str:
+    from icaxes.io.encoders import ENCODERS, parse_spec
+
+    parsed = parse_spec(spec)
+    if parsed is not None:
+        return ENCODERS[parsed[0]].version
+    if spec.startswith("minilm-tokens"):
+        return ENCODERS["minilm"].version
+    return "static"
+
+
+def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = True,
+                  use_cache: bool = True) -> Fitted:
+    """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
+    from icaxes.io.encoders import load_spec
+
+    emb = load_spec(es.spec, limit=es.limit, progress=progress)
+    k = settings["n_components"]
+    k = None if k in (None, 0, "all") else min(int(k), emb.dim)
+    key = {"spec": es.spec, "limit": es.limit, "version": _version_of(es.spec), "rows": len(emb),
+           "dim": emb.dim, "n_components": k, "tol": settings["tol"], "max_iter": settings["max_iter"],
+           "seed": settings["seed"], "fit": 1}
+    folder = cache_path("universal-fits", "", **key)
+    notes: list[str] = []
+    if use_cache and (folder / "ica").exists() and (folder / "pca").exists():
+        FIT_STATS["fit_hit"] += 1
+        ica = AxisModel.load(folder / "ica", mmap=False)
+        pca = AxisModel.load(folder / "pca", mmap=False)
+        conv = bool(ica.metadata.get("universal_converged", True))
+        return Fitted(es, emb, ica, pca, conv, notes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        ica = fit_ica(emb, seed=settings["seed"], tol=settings["tol"], max_iter=settings["max_iter"],
+                      n_components=k, progress=progress)
+    conv = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            notes.append(str(w.message))
+    pca = fit_pca(emb, n_components=k)
+    ica.metadata["universal_converged"] = conv
+    FIT_STATS["fit_miss"] += 1
+    if use_cache:
+        from icaxes.io.atomic import atomic_dir
+
+        with atomic_dir(folder) as tmp:
+            ica.save(tmp / "ica")
+            pca.save(tmp / "pca")
+    return Fitted(es, emb, ica, pca, conv, notes)
+
+
+def make_pairs(kind: str, a: Fitted, b: Fitted) -> Pairs:
+    """Pairs for a comparison: ``freedict``, ``same`` or a MUSE file path."""
+    if kind == "freedict":
+        if a.spec.lang == b.spec.lang:
+            raw = same_token_pairs(a.emb, b.emb)
+        else:
+            raw = load_freedict(a.spec.lang, b.spec.lang)
+    elif kind == "same":
+        raw = same_token_pairs(a.emb, b.emb)
+    elif Path(kind).exists():
+        raw = read_muse(kind, src_lang=a.spec.lang, tgt_lang=b.spec.lang)
+    else:
+        raise InputError(f"unknown pairs {kind!r}: use 'freedict', 'same' or the path of a MUSE file")
+    return raw.restrict(a.emb, b.emb)
+
+
+@dataclass
+class PairResult:
+    """ICA and PCA matches of one reference/target pair."""
+
+    target: str
+    pairs: Pairs
+    ica: AxisMatch
+    pca: AxisMatch
+
+
+def match_models(a: AxisModel, b: AxisModel, pairs: Pairs, *, method: str = "greedy",
+                 n_permutations: int = 0, alpha: float = 0.05, seed: int | None = 0,
+                 progress: bool = False) -> AxisMatch:
+    """Match the axes of two fitted models over pairs (restricted to tokens both have).
+
+    Parameters
+    ----------
+    a, b : AxisModel
+    pairs : Pairs
+        Tokens of ``a`` (source) and ``b`` (target); pairs naming absent tokens raise
+        :class:`~icaxes.errors.UnknownTokenError` (call ``pairs.restrict(a, b)`` first).
+    method : {'greedy', 'optimal'}
+    n_permutations : int
+        Shuffles for the permutation null (0: no null).
+    alpha : float
+    seed : int or None
+
+    Returns
+    -------
+    AxisMatch
+    """
+    ra, rb = pairs.rows(a, b)
+    A = np.asarray(a.components)[ra]
+    B = np.asarray(b.components)[rb]
+    m = match_components(A, B, pairs.weights, method=method)
+    if n_permutations:
+        m.null = permutation_null(A, B, pairs.weights, method=method, n_permutations=n_permutations,
+                                  alpha=alpha, seed=seed, progress=progress)
+    return m
+
+
+@dataclass
+class ComparisonResult:
+    """All targets of one comparison, with the reference axes ordered by summed matched r."""
+
+    comparison: Comparison
+    reference: Fitted
+    targets: dict[str, Fitted]
+    results: dict[str, PairResult]
+    multi_ica: MultiMatch
+    multi_pca: MultiMatch
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def run_comparison(comp: Comparison, fitted: dict[str, Fitted], settings: dict[str, Any], *,
+                   progress: bool = True) -> ComparisonResult:
+    """Match the reference against every target, ICA and PCA, with the permutation null."""
+    ref = fitted[comp.reference]
+    results: dict[str, PairResult] = {}
+    skipped: dict[str, str] = {}
+    for t in comp.targets:
+        tgt = fitted[t]
+        pairs = make_pairs(comp.pairs, ref, tgt)
+        if len(pairs) < settings["min_pairs"]:
+            skipped[t] = f"only {len(pairs)} pairs ({pairs.summary()})"
+            continue
+        out = {}
+        for method in ("ica", "pca"):
+            out[method] = match_models(getattr(ref, method), getattr(tgt, method), pairs,
+                                       method=settings["method"], n_permutations=settings["n_permutations"],
+                                       alpha=settings["alpha"], seed=settings["seed"], progress=progress)
+        results[t] = PairResult(t, pairs, out["ica"], out["pca"])
+    if not results:
+        raise InputError(f"comparison {comp.name!r}: no target has enough pairs ({skipped})")
+    multi_ica = match_many({t: r.ica for t, r in results.items()}, ref.ica.n_axes)
+    multi_pca = match_many({t: r.pca for t, r in results.items()}, ref.pca.n_axes)
+    return ComparisonResult(comp, ref, {t: fitted[t] for t in results}, results, multi_ica, multi_pca,
+                            skipped)
+
+
+def summary_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
+    """One row per target and method: the headline numbers of the docs table."""
+    rows = []
+    for t, pr in cr.results.items():
+        for method in ("ica", "pca"):
+            m: AxisMatch = getattr(pr, method)
+            rows.append({
+                "comparison": cr.comparison.name, "reference": cr.comparison.reference, "target": t,
+                "method": method, "matching": m.method, "n_pairs": m.n_pairs,
+                "n_axes": len(m.r), "top1": float(m.r[0]), "mean_top10": m.mean_top(10),
+                "mean_top50": m.mean_top(50),
+                "null_threshold": m.null.threshold if m.null else float("nan"),
+                "above_chance": int(m.above_chance.sum()),
+            })
+    return rows
+
+
+def match_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
+    """Every matched axis pair with its correlation, null threshold and top words."""
+    out = []
+    for t, pr in cr.results.items():
+        for method in ("ica", "pca"):
+            m: AxisMatch = getattr(pr, method)
+            ma: AxisModel = getattr(cr.reference, method)
+            mb: AxisModel = getattr(cr.targets[t], method)
+            for rank, (i, j) in enumerate(zip(m.rows, m.cols, strict=True)):
+                out.append({
+                    "comparison": cr.comparison.name, "target": t, "method": method, "rank": rank,
+                    "reference_axis": int(i), "target_axis": int(j), "r": float(m.corr[i, j]),
+                    "null_rank_threshold": float(m.null.per_rank[rank]) if m.null else float("nan"),
+                    "above_chance": bool(m.above_chance[rank]),
+                    "reference_top": " ".join(ma.top_tokens(int(i), 5)),
+                    "target_top": " ".join(mb.top_tokens(int(j), 5)),
+                })
+    return out
