@@ -15,6 +15,7 @@ from icaxes.cli import core  # noqa: F401  isort: skip
 from icaxes.cli import explore  # noqa: F401  isort: skip
 from icaxes.cli import evaluate  # noqa: F401  isort: skip
 from icaxes.cli import universal  # noqa: F401  isort: skip
+from icaxes.cli import figures  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]
 

@@ -1,0 +1,84 @@
+"""Figure and report commands: figures, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from icaxes.cli._app import app, err, out
+
+
+@app.command()
+def figures(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder written by `icaxes fit` (ica/, pca/).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the figures to.")],
+    scatter: Annotated[list[str] | None, typer.Option(
+        "--scatter", help="An axis of the scatter: number, token (e.g. italian), category "
+        "(e.g. [food]) or label text; give it twice.")] = None,
+    n_axes: Annotated[int, typer.Option("--axes", help="Axes in the heatmap.")] = 10,
+    projection: Annotated[int, typer.Option(help="Axes (spokes) in the projection plots.")] = 6,
+    report: Annotated[bool, typer.Option(
+        "--report/--no-report", help="Also write index.html, axes.csv and the tables.")] = False,
+) -> None:
+    """Draw the paper's figures (PNG and SVG) for a fitted model folder."""
+    from icaxes.errors import InputError
+    from icaxes.io.atomic import atomic_dir
+    from icaxes.model import load_model
+    from icaxes.viz.figures import write_figures
+
+    if scatter is not None and len(scatter) != 2:
+        raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
+    ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
+    pair = (scatter[0], scatter[1]) if scatter else None
+    name = str(ica.metadata.get("source", "")) if ica.metadata.get("source") else ""
+    with err.status("drawing figures"):
+        if report:
+            from icaxes.report import write_report
+
+            rep = write_report(ica, pca, output, name=name, scatter=pair, n_axes=n_axes)
+            written = [p for ps in rep.figures.values() for p in ps] + [rep.index_html]
+        else:
+            with atomic_dir(output) as tmp:
+                paths = write_figures(ica, pca, tmp, n_axes=n_axes, scatter=pair,
+                                      projection_axes=projection, name=name)
+            written = [output / p.name for ps in paths.values() for p in ps]
+    err.print(f"wrote {len(written)} files to {escape(str(output))}")
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Report folder to write.")] = Path("report"),
+    source: Annotated[str, typer.Option(help="Built-in source name or a path.")] = "glove-6b-50d",
+    limit: Annotated[int | None, typer.Option(
+        help="Use only the first N (most frequent) rows; default all.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same axes.")] = 0,
+    explorer: Annotated[bool, typer.Option(
+        "--explorer/--no-explorer", help="Also write the explorer page.")] = True,
+) -> None:
+    """Fit ICA and PCA on GloVe (or SOURCE) and write a report folder: model, figures, axes, page."""
+    from icaxes.report import run_demo
+
+    res = run_demo(output, source=source, limit=limit, seed=seed, explorer=explorer, console=err)
+    s = res.report.summary
+    out.print(f"[bold]icaxes demo[/]: {s['tokens']:,} tokens of {escape(source)}, {s['axes']} axes; "
+              f"ICA {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
+              f"iterations (final change {s['final_change']:.1e}); {res.seconds:.0f} s in all")
+    table = Table(title="The first ICA axes (top tokens by normalised component)", title_justify="left")
+    table.add_column("axis", justify="right")
+    table.add_column("skew", justify="right")
+    table.add_column("category")
+    table.add_column("top tokens")
+    for a in range(min(12, res.ica.n_axes)):
+        cat = (res.ica.categories or [None] * res.ica.n_axes)[a] or ""
+        table.add_row(str(a), f"{res.ica.skewness[a]:.2f}", escape(cat),
+                      escape(", ".join(res.ica.top_tokens(a, 8))))
+    out.print(table)
+    hb = s["heatmap_blocks"]
+    out.print(f"heatmap diagonal blocks: ICA {hb['ica']['diagonal']:.2f} vs PCA {hb['pca']['diagonal']:.2f}; "
+              f"mean kurtosis: ICA {s['mean_kurtosis']['ica']:.1f} vs PCA {s['mean_kurtosis']['pca']:.1f}")
+    out.print(f"open {escape(str(res.report.index_html))}"
+              + (f" and {escape(str(res.report.explorer_html))}" if res.report.explorer_html else ""))

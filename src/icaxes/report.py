@@ -1,0 +1,393 @@
+"""The report of a fitted model and the demo that makes one from GloVe.
+
+:func:`build_report` writes, into a folder, the figures (``figures/*.png|svg``), the axis
+table (``axes.csv``), the non-Gaussianity table (``nongaussianity.csv``, when
+:mod:`icaxes.stats` is installed), the explorer page (``explorer.html``, when
+:mod:`icaxes.explorer` provides ``write_explorer``) and a self-contained ``index.html`` that
+embeds the figures. :func:`write_report` does the same atomically (the folder appears only
+when complete); :func:`run_demo` fits ICA and PCA on a source and writes the whole report
+folder, model included, atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from icaxes.io.atomic import atomic_dir, atomic_file
+from icaxes.model import AxisModel
+from icaxes.viz.figures import axis_skew_kurt, block_means, heatmap_data, write_figures
+
+#: top tokens listed per axis in axes.csv and index.html
+TOP_TOKENS = 10
+
+# the figures in page order with their captions
+_FIGURES = (
+    ("heatmap", "Top tokens of the first axes (rows) against those axes (columns): normalised "
+                "components. ICA (left) gives a block diagonal: each axis owns its tokens and "
+                "ignores the others. PCA (right) spreads tokens over many axes."),
+    ("scatter", "Two ICA axes (normalised components). Each axis's top tokens sit far out on "
+                "it; tokens whose meaning combines both sit in between."),
+    ("spiky", "The spiky shape: the first two axes, and histograms of axis values (log scale) "
+              "against a standard normal. ICA axes are one-sided and heavy-tailed."),
+    ("moments", "Skewness and excess kurtosis of every axis, sorted (log scale): ICA axes are far "
+                "from Gaussian, PCA axes much less."),
+    ("projection_ica", "ICA: tokens projected on the first axes, drawn as spokes "
+                       "(point = normalised components @ [cos, sin] of the spoke angles)."),
+    ("projection_pca", "PCA: the same projection; tokens do not gather along the spokes."),
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Report:
+    """What :func:`build_report` wrote and the numbers it shows."""
+
+    folder: Path
+    figures: dict[str, list[Path]]
+    axes_csv: Path
+    index_html: Path
+    nongaussianity: Any = None
+    explorer_html: Path | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def axes_table(model: AxisModel, top: int = TOP_TOKENS):
+    """One row per axis: ``method, axis, skewness, kurtosis, label, category, top_tokens``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    skew, kurt = axis_skew_kurt(model)
+    cats = model.categories or [None] * model.n_axes
+    return pd.DataFrame({
+        "method": model.method,
+        "axis": np.arange(model.n_axes),
+        "skewness": np.round(skew, 4),
+        "kurtosis": np.round(kurt, 4),
+        "label": model.labels,
+        "category": [c or "" for c in cats],
+        "top_tokens": [" ".join(model.top_tokens(a, top)) for a in range(model.n_axes)],
+    })
+
+
+def _nongaussianity(ica: AxisModel, pca: AxisModel, seed: int):
+    """The table of :mod:`icaxes.stats` if that module is present, else None."""
+    try:
+        from icaxes.stats import nongaussianity_table
+    except ImportError:
+        return None
+    # ICA keeps every whitened component, so its inverse gives back the embedding rows
+    raw = ica.transform.inverse_transform(np.asarray(ica.components))
+    return nongaussianity_table(raw, np.asarray(pca.components), np.asarray(ica.components), seed)
+
+
+def _explorer(ica: AxisModel, pca: AxisModel, path: Path, name: str) -> Path | None:
+    """Explorer hook: write ``explorer.html`` when :mod:`icaxes.explorer` provides ``write_explorer``."""
+    try:
+        from icaxes.explorer import write_explorer
+    except ImportError:
+        return None
+    write_explorer([(name, {"ica": ica, "pca": pca})], path, title=f"icaxes explorer: {name}")
+    return path
+
+
+def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: str = "",
+                 scatter: tuple[int | str, int | str] | None = None, n_axes: int = 10,
+                 seed: int = 0, run: dict[str, Any] | None = None, explorer: bool = True,
+                 step: Progress | None = None) -> Report:
+    """Write the report of an ICA model and its PCA baseline into ``folder`` (not atomic).
+
+    Parameters
+    ----------
+    ica, pca : AxisModel
+    folder : path-like
+        An existing (normally temporary) folder; see :func:`write_report` for the atomic form.
+    name : str
+        Name of the embeddings (titles).
+    scatter : (x, y), optional
+        Axes of the scatter figure (see :func:`icaxes.viz.resolve_axis`).
+    n_axes : int, default 10
+        Axes in the heatmap.
+    seed : int
+        Seed of the Gaussian baseline in the non-Gaussianity table.
+    run : dict, optional
+        Run facts shown in the summary (source, seconds, ...).
+    explorer : bool, default True
+        Also write ``explorer.html`` when the explorer is available.
+    step : callable, optional
+        Called with a short description before each step (progress display).
+    """
+    folder = Path(folder)
+    step = step or (lambda _msg: None)
+    step("figures")
+    figures = write_figures(ica, pca, folder / "figures", n_axes=n_axes, scatter=scatter, name=name)
+    step("axis table")
+    import pandas as pd
+
+    table = pd.concat([axes_table(ica), axes_table(pca)], ignore_index=True)
+    axes_csv = folder / "axes.csv"
+    with atomic_file(axes_csv) as tmp:
+        table.to_csv(tmp, index=False)
+    step("non-Gaussianity table")
+    ng = _nongaussianity(ica, pca, seed)
+    if ng is not None:
+        with atomic_file(folder / "nongaussianity.csv") as tmp:
+            ng.to_csv(tmp, index_label="embedding")
+    explorer_html = None
+    if explorer:
+        step("explorer page")
+        explorer_html = _explorer(ica, pca, folder / "explorer.html", name or "embeddings")
+    step("index.html")
+    summary = _summary(ica, pca, n_axes, run or {})
+    page = _page(ica, pca, figures, folder, name, summary, ng, explorer_html is not None)
+    index = folder / "index.html"
+    with atomic_file(index) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    return Report(folder, figures, axes_csv, index, ng, explorer_html, summary)
+
+
+def write_report(ica: AxisModel, pca: AxisModel, output: str | Path, **kwargs: Any) -> Report:
+    """:func:`build_report` into ``output``, atomically: the folder appears only when complete."""
+    output = Path(output)
+    with atomic_dir(output) as tmp:
+        rep = build_report(ica, pca, tmp, **kwargs)
+    return _moved(rep, tmp, output)
+
+
+def _moved(rep: Report, old: Path, new: Path) -> Report:
+    def mv(p: Path | None) -> Path | None:
+        return None if p is None else new / p.relative_to(old)
+
+    rep.folder = new
+    rep.figures = {k: [mv(p) for p in v] for k, v in rep.figures.items()}
+    rep.axes_csv, rep.index_html = mv(rep.axes_csv), mv(rep.index_html)
+    rep.explorer_html = mv(rep.explorer_html)
+    return rep
+
+
+# ----------------------------------------------------------------------------- content
+def _summary(ica: AxisModel, pca: AxisModel, n_axes: int, run: dict[str, Any]) -> dict[str, Any]:
+    est = ica.transform
+    s_ica, k_ica = axis_skew_kurt(ica)
+    s_pca, k_pca = axis_skew_kurt(pca)
+    d_ica = block_means(heatmap_data(ica, n_axes)[0], 5)
+    d_pca = block_means(heatmap_data(pca, n_axes)[0], 5)
+    return {
+        **run,
+        "tokens": len(ica.tokens),
+        "dimensions": int(ica.metadata.get("dim", ica.n_axes)),
+        "axes": ica.n_axes,
+        "fit_rows": int(ica.metadata.get("fit_rows", len(ica.tokens))),
+        "iterations": int(getattr(est, "n_iter_", 0)),
+        "final_change": float(getattr(est, "change_", float("nan"))),
+        "tol": float(getattr(est, "tol", float("nan"))),
+        "converged": bool(getattr(est, "converged_", False)),
+        "mean_skewness": {"ica": float(np.mean(s_ica)), "pca": float(np.mean(np.abs(s_pca)))},
+        "mean_kurtosis": {"ica": float(np.mean(k_ica)), "pca": float(np.mean(k_pca))},
+        "heatmap_blocks": {"ica": {"diagonal": d_ica[0], "elsewhere": d_ica[1]},
+                           "pca": {"diagonal": d_pca[0], "elsewhere": d_pca[1]}},
+    }
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:image/png;base64,{data}"
+
+
+def _axes_html(model: AxisModel, limit: int | None = None) -> str:
+    skew, kurt = axis_skew_kurt(model)
+    rows = []
+    for a in range(model.n_axes if limit is None else min(limit, model.n_axes)):
+        cat = (model.categories or [None] * model.n_axes)[a]
+        toks = ", ".join(html.escape(t) for t in model.top_tokens(a, TOP_TOKENS))
+        rows.append(f"<tr><td class=n>{a}</td><td class=n>{skew[a]:.2f}</td><td class=n>{kurt[a]:.1f}</td>"
+                    f"<td>{html.escape(cat or '')}</td><td>{toks}</td></tr>")
+    return ("<table><thead><tr><th>axis</th><th>skewness</th><th>kurtosis</th><th>WordNet "
+            "category</th><th>top tokens (normalised components)</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def _ng_html(ng: Any) -> str:
+    cols = [c for c in ("skewness", "kurtosis", "logcosh", "gauss") if c in ng.columns]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = "".join(
+        f"<tr><td>{html.escape(str(idx))}</td>"
+        + "".join(f"<td class=n>{ng.loc[idx, c]:.4g}</td>" for c in cols) + "</tr>"
+        for idx in ng.index)
+    return f"<table><thead><tr><th>embedding</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans",sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+.sub{color:#666;margin-top:0}table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
+th,td{padding:.25em .6em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
+th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.92em}.ok{color:#1a7f37}.bad{color:#b42318}
+dl.kv{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em}dl.kv dt{color:#666}
+dl.kv dd{margin:0}nav a{margin-right:1em}details{margin:.6em 0}
+"""
+
+
+def _page(ica: AxisModel, pca: AxisModel, figures: dict[str, list[Path]], folder: Path, name: str,
+          summary: dict[str, Any], ng: Any, explorer: bool) -> str:
+    e = html.escape
+    conv = ("<span class=ok>converged</span>" if summary["converged"]
+            else "<span class=bad>NOT converged</span>")
+    facts = [("embeddings", e(str(summary.get("source", name or "?")))),
+             ("tokens", f"{summary['tokens']:,}"), ("dimensions", str(summary["dimensions"])),
+             ("ICA fitted on", f"{summary['fit_rows']:,} rows"),
+             ("seed", str(summary.get("seed", ""))),
+             ("fit time (ICA + PCA)",
+              f"{summary['fit_seconds']:.0f} s" if "fit_seconds" in summary else "")]
+    facts = [(k, v) for k, v in facts if v]
+    kv = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+    hb = summary["heatmap_blocks"]
+    versus = (
+        "<table><thead><tr><th></th><th>ICA</th><th>PCA</th></tr></thead><tbody>"
+        f"<tr><td>mean |skewness| of the axes</td><td class=n>{summary['mean_skewness']['ica']:.2f}</td>"
+        f"<td class=n>{summary['mean_skewness']['pca']:.2f}</td></tr>"
+        f"<tr><td>mean excess kurtosis of the axes</td><td class=n>{summary['mean_kurtosis']['ica']:.2f}</td>"
+        f"<td class=n>{summary['mean_kurtosis']['pca']:.2f}</td></tr>"
+        f"<tr><td>heatmap: mean on the diagonal blocks</td><td class=n>{hb['ica']['diagonal']:.2f}</td>"
+        f"<td class=n>{hb['pca']['diagonal']:.2f}</td></tr>"
+        f"<tr><td>heatmap: mean elsewhere</td><td class=n>{hb['ica']['elsewhere']:.2f}</td>"
+        f"<td class=n>{hb['pca']['elsewhere']:.2f}</td></tr></tbody></table>")
+    figs = []
+    for key, caption in _FIGURES:
+        paths = figures.get(key, [])
+        png = next((p for p in paths if p.suffix == ".png"), None)
+        if png is None:
+            continue
+        links = " ".join(f'<a href="{e(p.relative_to(folder).as_posix())}">{p.suffix[1:].upper()}</a>'
+                         for p in paths)
+        figs.append(f'<figure id="fig-{key}"><img alt="{e(key)}" src="{_img(png)}">'
+                    f"<figcaption>{e(caption)} ({links})</figcaption></figure>")
+    ng_html = (_ng_html(ng) + "<p>Means over axes; full table in "
+               '<a href="nongaussianity.csv">nongaussianity.csv</a>.</p>') if ng is not None else (
+        "<p>Not available (icaxes.stats is not installed).</p>")
+    explorer_link = ('<p><a href="explorer.html"><b>Open the explorer</b></a>: browse every axis, '
+                     "a token's composition and why two tokens are similar.</p>") if explorer else ""
+    nav = ("<nav><a href=#summary>Summary</a><a href=#convergence>Convergence</a>"
+           "<a href=#ica-vs-pca>ICA vs PCA</a><a href=#figures>Figures</a><a href=#axes>Axes</a>"
+           + ("<a href=explorer.html>Explorer</a>" if explorer else "") + "</nav>")
+    title = f"icaxes report: {name}" if name else "icaxes report"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{e(title)}</title><style>{_CSS}</style></head><body>
+<h1>{e(title)}</h1>
+<p class=sub>Independent component analysis finds axes of the embedding space that each carry one
+readable meaning; PCA, the baseline, finds the directions of largest variance.</p>
+{nav}
+<section id="summary"><h2>Summary</h2><dl class=kv>{kv}</dl>{explorer_link}
+<p>Files: <a href="axes.csv">axes.csv</a> (every axis, ICA and PCA), <a href="model/">model/</a>
+(the fitted models; load with <code>icaxes.load_model</code>), <code>figures/</code>
+(PNG and SVG).</p></section>
+<section id="convergence"><h2>Convergence</h2>
+<p>FastICA (symmetric, log cosh) {conv} after {summary['iterations']:,} iterations;
+final change {summary['final_change']:.2e} (tolerance {summary['tol']:.0e}).</p></section>
+<section id="ica-vs-pca"><h2>ICA vs PCA</h2>{versus}
+<h3>Non-Gaussianity</h3>{ng_html}</section>
+<section id="figures"><h2>Figures</h2>{''.join(figs)}</section>
+<section id="axes"><h2>Axes</h2><h3>ICA</h3>{_axes_html(ica)}
+<details><summary>PCA axes (baseline)</summary>{_axes_html(pca)}</details></section>
+<footer><p class=sub>Made by icaxes.</p></footer>
+</body></html>
+"""
+
+
+# ----------------------------------------------------------------------------- demo
+@dataclass
+class DemoResult:
+    """The demo's report and models."""
+
+    report: Report
+    ica: AxisModel
+    pca: AxisModel
+    seconds: float
+
+
+def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | None = None,
+             seed: int = 0, scatter: tuple[str, str] | None = ("italian", "cars"),
+             explorer: bool = True, console: Any = None) -> DemoResult:
+    """Fit ICA and PCA on ``source`` and write the whole report folder atomically.
+
+    ``output`` gets ``model/`` (as written by :func:`~icaxes.fitting.fit_source`),
+    ``figures/``, ``axes.csv``, ``nongaussianity.csv``, ``explorer.html`` and ``index.html``;
+    nothing is left behind when any step fails or is interrupted.
+
+    Parameters
+    ----------
+    output : path-like
+    source : str, default "glove-6b-50d"
+        A built-in source or a path (see :func:`icaxes.load_embeddings`).
+    limit : int, optional
+        Only the first (most frequent) rows; default all.
+    seed : int, default 0
+    scatter : (str, str), optional
+        Axes of the scatter figure; falls back to the first two axes when they do not resolve
+        to two different axes.
+    explorer : bool, default True
+    console : rich.console.Console, optional
+        Where progress goes (default stderr).
+    """
+    from rich.console import Console
+
+    from icaxes.errors import InputError
+    from icaxes.fitting import _check_writable, fit_source
+    from icaxes.viz.figures import resolve_axis
+
+    console = console or Console(stderr=True)
+    output = Path(output)
+    _check_writable(output)
+    t0 = time.perf_counter()
+    with atomic_dir(output) as tmp:
+        console.print(f"[bold]1/2[/] fitting ICA and PCA on {source}"
+                      f"{f' (first {limit:,} rows)' if limit else ''}")
+        fit = fit_source(source, tmp / "model", limit=limit, seed=seed, progress=True)
+        ica, pca = fit.ica, fit.pca
+        try:
+            pair = scatter and (resolve_axis(ica, scatter[0]), resolve_axis(ica, scatter[1]))
+            if not pair or pair[0] == pair[1]:
+                pair = None
+        except InputError:
+            pair = None
+        fit_s = time.perf_counter() - t0
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("[bold]2/2[/] report: {task.description}"), BarColumn(),
+                      TimeElapsedColumn(), console=console, transient=False) as bar:
+            task = bar.add_task("starting", total=6 if explorer else 5)
+
+            def step(msg: str) -> None:
+                bar.update(task, description=msg)
+                if msg != "figures":
+                    bar.advance(task)
+
+            run = {"source": source, "limit": limit, "seed": seed, "fit_seconds": round(fit_s, 1)}
+            rep = build_report(ica, pca, tmp, name=source, scatter=pair or (0, 1), seed=seed,
+                               run=run, explorer=explorer, step=step)
+            bar.update(task, completed=bar.tasks[0].total, description="done")
+        seconds = time.perf_counter() - t0
+        rep.summary["seconds"] = round(seconds, 1)
+        (tmp / "summary.json").write_text(json.dumps(rep.summary, indent=2, default=str),
+                                          encoding="utf-8")
+    rep = _moved(rep, tmp, output)
+    return DemoResult(rep, ica, pca, seconds)
