@@ -27,7 +27,8 @@ FITTED_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_",
 class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform logic; subclasses only choose the rotation."""
 
-    def _rotate(self, Z: np.ndarray) -> tuple[np.ndarray, SolverResult | None]:  # pragma: no cover
+    def _rotate(self, Z: np.ndarray,
+                pass_: Any = None) -> tuple[np.ndarray, SolverResult | None]:  # pragma: no cover
         raise NotImplementedError
 
     def _sort_by_skewness(self) -> bool:
@@ -39,7 +40,8 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows (n_samples >= n_features).
+            Training rows (n_samples >= n_features). A Dask array is fitted on its cluster
+        (covariance and solver passes as map-reduce over its chunks).
         y : None
             Ignored.
 
@@ -48,6 +50,10 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self
         """
         self._sort_by_skewness()  # validates parameters before any work
+        if _is_dask(X):
+            from icaxes.decompose.dask import fit_dask
+
+            return fit_dask(self, X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                           copy=False, reset=True)
         check_fit_matrix(X, what="X")
@@ -55,17 +61,27 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         work_dtype = np.float32 if X.dtype == np.float32 else np.float64
         Z = apply_affine(X, white.mean, white.matrix, out_dtype=work_dtype)
         R, result = self._rotate(Z)  # sources = Z @ R
-        S = Z @ R.astype(work_dtype)
-        skew = np.mean(np.asarray(S, dtype=np.float64) ** 3, axis=0)
-        signs = np.where(skew < 0, -1.0, 1.0)
-        skew = skew * signs
+        S = np.asarray(Z @ R.astype(work_dtype), dtype=np.float64)
+        S2 = S * S
+        m3 = np.mean(S2 * S, axis=0)
+        m4 = np.mean(S2 * S2, axis=0)
+        del S, S2
+        return self._set_fitted(white, R, result, m3, m4)
+
+    def _set_fitted(self, white, R: np.ndarray, result: SolverResult | None, m3: np.ndarray,
+                    m4: np.ndarray) -> _AxisTransform:
+        """Flip axes to positive skewness, order them and store the fitted attributes.
+
+        ``m3`` and ``m4`` are the third and fourth raw moments of the sources ``Z @ R``.
+        """
+        signs = np.where(m3 < 0, -1.0, 1.0)
+        skew = m3 * signs
         if self._sort_by_skewness():
             order = np.argsort(-skew, kind="stable")
         else:
             order = np.arange(skew.size)
         R = (R * signs)[:, order]
-        S2 = (np.asarray(S, dtype=np.float64) * signs)[:, order] ** 2
-        self.kurtosis_ = np.mean(S2 * S2, axis=0) - 3.0
+        self.kurtosis_ = m4[order] - 3.0
         self.mean_ = white.mean
         self.whitening_ = white.matrix
         self.explained_variance_ = white.eigenvalues
@@ -98,6 +114,10 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             float32 for float32 input, else float64.
         """
         check_is_fitted(self, "components_")
+        if _is_dask(X):
+            from icaxes.decompose.dask import transform_dask
+
+            return transform_dask(self, X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, copy=False)
         return apply_affine(X, self.mean_, self.components_, out_dtype=X.dtype)
 
@@ -178,14 +198,16 @@ class ICA(_AxisTransform):
         self.tol = tol
         self.progress = progress
 
-    def _rotate(self, Z: np.ndarray) -> tuple[np.ndarray, SolverResult]:
+    def _w_init(self, k: int) -> np.ndarray:
         rng = check_random_state(self.random_state)
-        k = Z.shape[1]
-        w_init = random_orthogonal(k, rng.randint(np.iinfo(np.int32).max))
+        return random_orthogonal(k, rng.randint(np.iinfo(np.int32).max))
+
+    def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, SolverResult]:
+        w_init = self._w_init(Z.shape[1])
         callback, close = _progress_callback(self.progress, self.max_iter, self.tol)
         try:
             result = fastica_symmetric(Z, w_init=w_init, max_iter=self.max_iter, tol=self.tol,
-                                       callback=callback)
+                                       callback=callback, pass_=pass_)
         finally:
             close()
         if not result.converged:
@@ -212,7 +234,7 @@ class PCA(_AxisTransform):
         self.n_components = n_components
         self.order = order
 
-    def _rotate(self, Z: np.ndarray) -> tuple[np.ndarray, None]:
+    def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, None]:
         return np.eye(Z.shape[1]), None
 
     def _sort_by_skewness(self) -> bool:
@@ -221,6 +243,11 @@ class PCA(_AxisTransform):
 
             raise InputError(f"order must be 'skewness' or 'variance', got {self.order!r}")
         return self.order == "skewness"
+
+
+def _is_dask(X: Any) -> bool:
+    """Whether ``X`` is a Dask array (checked without importing dask)."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "chunks")
 
 
 def _progress_callback(enabled: bool, max_iter: int, tol: float):

@@ -1,0 +1,143 @@
+"""Fit and transform on Dask arrays: every pass over the rows is a map-reduce over chunks.
+
+The covariance is a sum of per-chunk ``X_c^T X_c`` (float64), each solver iteration sums the
+per-chunk ``tanh(Z_c W^T)^T Z_c`` and ``sum tanh^2`` to k x k on the client, and the
+transform is a blockwise map. The whitened data stay on the workers (``persist``), so only
+k x k matrices travel per iteration. With a ``distributed.Client`` active, the work runs on
+its cluster; otherwise on Dask's default scheduler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from icaxes.decompose.whitening import whitening_from_moments
+from icaxes.errors import InputError, require
+
+
+def _dask():
+    require("dask", extra="dask", feature="Dask arrays")
+    import dask
+    import dask.array as da
+
+    return dask, da
+
+
+def _single_column_chunks(X: Any) -> Any:
+    return X.rechunk({1: X.shape[1]}) if len(X.chunks[1]) > 1 else X
+
+
+def _check(X: Any) -> Any:
+    if X.ndim != 2:
+        raise InputError(f"expected a 2-D Dask array, got {X.ndim} dimensions")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float32)
+    if np.isnan(X.shape[0]):
+        raise InputError("the Dask array has unknown chunk sizes; call .compute_chunk_sizes() first")
+    if X.shape[0] < 2 or X.shape[0] < X.shape[1]:
+        raise InputError(f"need at least as many rows as columns to fit, got shape {X.shape}")
+    return _single_column_chunks(X)
+
+
+def _cross_block(block: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    b = np.asarray(block, dtype=np.float64) - mean
+    return (b.T @ b)[None]
+
+
+def column_moments_dask(X: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and population covariance (float64) of a Dask array's rows: two map-reduces."""
+    _dask()
+    n, d = X.shape
+    mean = X.sum(axis=0, dtype=np.float64).compute() / n
+    parts = X.map_blocks(_cross_block, mean, dtype=np.float64,
+                         chunks=((1,) * X.numblocks[0], (d,), (d,)), new_axis=2)
+    cov = parts.sum(axis=0).compute() / n
+    return mean, cov
+
+
+def _whiten_block(block: np.ndarray, mean: np.ndarray, mt: np.ndarray, dtype: Any) -> np.ndarray:
+    return ((np.asarray(block, dtype=np.float64) - mean) @ mt).astype(dtype)
+
+
+def _pass_block(block: np.ndarray, Wt: np.ndarray, loss: bool) -> np.ndarray:
+    from icaxes.decompose.solver import _Pass
+
+    p = _Pass(np.ascontiguousarray(block), n_threads=1)
+    C, a, lc = p(Wt.T.astype(np.float64), loss=loss)
+    k = Wt.shape[0]
+    n = block.shape[0]
+    out = np.zeros((1, k + 2, k))
+    out[0, :k] = C * n
+    out[0, k] = (1.0 - a) * n
+    if loss:
+        out[0, k + 1] = (lc + np.log(2.0)) * n
+    return out
+
+
+class DaskPass:
+    """The solver's pass as a map-reduce over the chunks of a persisted whitened array."""
+
+    def __init__(self, Z: Any) -> None:
+        self.Z = Z
+        self.n, self.k = Z.shape
+
+    def __call__(self, W: np.ndarray, loss: bool = False) -> tuple:
+        Wt = np.ascontiguousarray(W.T, dtype=self.Z.dtype)
+        k = self.k
+        parts = self.Z.map_blocks(_pass_block, Wt, loss, dtype=np.float64,
+                                  chunks=((1,) * self.Z.numblocks[0], (k + 2,), (k,)), new_axis=2)
+        total = parts.sum(axis=0).compute()
+        C = total[:k] / self.n
+        a = 1.0 - total[k] / self.n
+        lc = total[k + 1] / self.n - np.log(2.0) if loss else None
+        return C, a, lc
+
+
+def _moment34_block(block: np.ndarray, R: np.ndarray) -> np.ndarray:
+    S = np.asarray(block, dtype=np.float64) @ R
+    S2 = S * S
+    return np.stack([np.sum(S2 * S, axis=0), np.sum(S2 * S2, axis=0)])[None]
+
+
+def fit_dask(est: Any, X: Any) -> Any:
+    """Fit an :class:`~icaxes.ICA` or :class:`~icaxes.PCA` estimator on a Dask array."""
+    _dask()
+    X = _check(X)
+    n, d = X.shape
+    mean, cov = column_moments_dask(X)
+    white = whitening_from_moments(mean, cov, est.n_components)
+    work = np.float32 if X.dtype == np.float32 else np.float64
+    mt = np.ascontiguousarray(white.matrix.T)
+    k = mt.shape[1]
+    Z = X.map_blocks(_whiten_block, mean, mt, work, dtype=work, chunks=(X.chunks[0], (k,))).persist()
+    try:
+        R, result = est._rotate(np.empty((0, k), dtype=work), pass_=DaskPass(Z))
+        m34 = Z.map_blocks(_moment34_block, R, dtype=np.float64,
+                           chunks=((1,) * Z.numblocks[0], (2,), (k,)), new_axis=2).sum(axis=0).compute()
+    finally:
+        del Z
+    est.n_features_in_ = d
+    return est._set_fitted(white, R, result, m34[0] / n, m34[1] / n)
+
+
+def _transform_block(block: np.ndarray, mean: np.ndarray, mt: np.ndarray, shift: np.ndarray,
+                     dtype: Any) -> np.ndarray:
+    return (np.asarray(block, dtype=np.float64) @ mt - shift).astype(dtype)
+
+
+def transform_dask(est: Any, X: Any) -> Any:
+    """Blockwise transform of a Dask array with a fitted estimator (returns a Dask array)."""
+    from icaxes.errors import DimensionMismatchError
+
+    _dask()
+    if X.ndim != 2 or X.shape[1] != est.n_features_in_:
+        raise DimensionMismatchError(
+            f"expected {est.n_features_in_} columns, got shape {X.shape}")
+    X = _single_column_chunks(X)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    mt = np.ascontiguousarray(est.components_.T)
+    shift = est.mean_ @ mt
+    return X.map_blocks(_transform_block, est.mean_, mt, shift, dtype, dtype=dtype,
+                        chunks=(X.chunks[0], (mt.shape[1],)))
