@@ -1,0 +1,195 @@
+"""Time icaxes, scikit-learn FastICA (paper settings) and python-picard on the same data.
+
+Each solver runs in its own subprocess (so peak memory is its own), one after another in
+the same run; the reference solution is scikit-learn's at tol 1e-10. Prints one JSON line
+per solver and a summary table (time to solution, iterations, per-iteration time, peak
+memory, ratios, and the 2-GEMM floor measured in the same run).
+
+Usage::
+
+    python benchmarks/bench_solvers.py glove50 [--rows N] [--out results.json]
+    python benchmarks/bench_solvers.py synth1024 --rows 60000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load(data: str, rows: int | None) -> np.ndarray:
+    if data == "glove50":
+        from icaxes.io.sources import load_embeddings
+
+        return np.ascontiguousarray(load_embeddings("glove-6b-50d", limit=rows).vectors)
+    if data == "synth1024":
+        # seeded mixture of skewed, heavy-tailed and near-Gaussian sources (a known answer)
+        rng = np.random.default_rng(0)
+        n, d = rows or 60000, 1024
+        S = np.empty((n, d), dtype=np.float32)
+        for j in range(d):
+            kind = j % 4
+            if kind == 0:
+                S[:, j] = rng.laplace(size=n)
+            elif kind == 1:
+                S[:, j] = rng.exponential(size=n) - 1.0
+            elif kind == 2:
+                S[:, j] = rng.standard_t(5, size=n)
+            else:
+                S[:, j] = rng.gamma(4.0, size=n) - 4.0
+        A = rng.standard_normal((d, d)).astype(np.float32)
+        return S @ A
+    raise SystemExit(f"unknown data set {data!r}")
+
+
+def worker(args: argparse.Namespace) -> None:
+    base = rss_mb()
+    X = load(args.data, args.rows)
+    input_mb = X.nbytes / 2**20
+    after_load = rss_mb()
+    res: dict = {"solver": args.worker, "n": X.shape[0], "d": X.shape[1], "input_mb": input_mb}
+    t0 = time.perf_counter()
+    if args.worker == "sklearn":
+        from sklearn.decomposition import FastICA
+
+        est = FastICA(whiten="unit-variance", fun="logcosh", algorithm="parallel",
+                      max_iter=args.sk_max_iter, tol=1e-10, random_state=0)
+        S = est.fit_transform(X)
+        res.update(n_iter=int(est.n_iter_))
+    elif args.worker == "icaxes":
+        from icaxes import ICA
+
+        est = ICA(random_state=0, max_iter=10000, tol=1e-10)
+        S = est.fit_transform(X)
+        res.update(n_iter=int(est.n_iter_), change=float(est.change_))
+    elif args.worker == "picard":
+        from picard import picard
+
+        out = picard(X.T, ortho=True, extended=True, tol=args.picard_tol, max_iter=args.picard_max_iter,
+                     random_state=0, return_n_iter=True)
+        S = out[2].T
+        res.update(n_iter=int(out[3]))
+    elif args.worker == "floor":
+        from icaxes.decompose.solver import _Pass
+        from icaxes.decompose.whitening import apply_affine, fit_whitening
+
+        w = fit_whitening(X)
+        Z = apply_affine(X, w.mean, w.matrix, np.float32)
+        k = Z.shape[1]
+        W = np.linalg.qr(np.random.default_rng(0).standard_normal((k, k)))[0]
+        W32 = W.astype(np.float32)
+
+        def best(f, r=7):
+            f()
+            ts = []
+            for _ in range(r):
+                t = time.perf_counter()
+                f()
+                ts.append(time.perf_counter() - t)
+            return float(np.median(ts))
+
+        def two_gemm():
+            Y = Z @ W32.T
+            return Y.T @ Z
+
+        p = _Pass(Z)
+        res.update(two_gemm_s=best(two_gemm), icaxes_pass_s=best(lambda: p(W)),
+                   icaxes_pass_loss_s=best(lambda: p(W, True)))
+        p.close()
+        S = None
+    res["time_s"] = time.perf_counter() - t0
+    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["base_rss_mb"] = base
+    res["after_load_rss_mb"] = after_load
+    if S is not None:
+        np.save(args.save, np.ascontiguousarray(S, dtype=np.float32))
+    print(json.dumps(res), flush=True)
+
+
+def match(ref: np.ndarray, S: np.ndarray) -> float:
+    """Worst |r| of the optimal one-to-one matching of S's axes to ref's axes."""
+    from scipy.optimize import linear_sum_assignment
+
+    k = ref.shape[1]
+    r = np.abs(np.corrcoef(ref.T, S.T)[:k, k:])
+    r = np.nan_to_num(r)
+    rows, cols = linear_sum_assignment(-r)
+    return float(r[rows, cols].min())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", choices=["glove50", "synth1024"])
+    ap.add_argument("--rows", type=int, default=None)
+    ap.add_argument("--worker", default=None)
+    ap.add_argument("--save", default=None)
+    ap.add_argument("--solvers", default="floor,icaxes,picard,sklearn")
+    ap.add_argument("--sk-max-iter", type=int, default=10000)
+    ap.add_argument("--picard-tol", type=float, default=1e-7)
+    ap.add_argument("--picard-max-iter", type=int, default=3000)
+    ap.add_argument("--workdir", default="/tmp/icaxes-bench")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    os.makedirs(args.workdir, exist_ok=True)
+    results = {}
+    for solver in args.solvers.split(","):
+        save = os.path.join(args.workdir, f"{args.data}-{args.rows}-{solver}.npy")
+        cmd = [sys.executable, __file__, args.data, "--worker", solver, "--save", save,
+               "--sk-max-iter", str(args.sk_max_iter), "--picard-tol", str(args.picard_tol),
+               "--picard-max-iter", str(args.picard_max_iter)]
+        if args.rows:
+            cmd += ["--rows", str(args.rows)]
+        line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        print(line, flush=True)
+        results[solver] = json.loads(line)
+        results[solver]["save"] = save
+    if "sklearn" in results:
+        ref = np.load(results["sklearn"]["save"])
+        for name in ("icaxes", "picard"):
+            if name in results:
+                results[name]["min_matched_r"] = match(ref, np.load(results[name]["save"]))
+    summary = {"data": args.data, "rows": args.rows, "load": os.getloadavg(), "results": results}
+    print("\nsolver   time_s   n_iter  s/iter   peak_rss_MB  (rss-base)/input  min|r| vs sklearn")
+    for name, r in results.items():
+        if name == "floor":
+            continue
+        extra = (r["peak_rss_mb"] - r["base_rss_mb"]) / r["input_mb"]
+        print(f"{name:8s} {r['time_s']:8.2f} {r['n_iter']:7d} {r['time_s'] / max(r['n_iter'], 1):7.4f} "
+              f"{r['peak_rss_mb']:10.0f} {extra:8.2f} {r.get('min_matched_r', float('nan')):10.5f}")
+    if "floor" in results:
+        f = results["floor"]
+        print(f"2-GEMM floor {f['two_gemm_s']:.4f} s; icaxes pass {f['icaxes_pass_s']:.4f} s "
+              f"({f['icaxes_pass_s'] / f['two_gemm_s']:.2f}x), with loss {f['icaxes_pass_loss_s']:.4f} s")
+    if "icaxes" in results:
+        t = results["icaxes"]["time_s"]
+        for other in ("sklearn", "picard"):
+            if other in results:
+                print(f"{other}/icaxes time ratio: {results[other]['time_s'] / t:.1f}x")
+    print(f"load average: {os.getloadavg()}")
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(summary, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Beyond RAM: fit on a seeded sample of rows, transform any number of rows chunk by chunk.
+
+The input is a ``.npy`` file opened as a memory map, so only the sample and one chunk are
+ever held in the process's own memory; the output is a ``.npy`` memory map or a parquet
+file (one float32 column per axis, written one row group per chunk), written through
+:func:`~icaxes.io.atomic.atomic_file` so that an interruption leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from icaxes.errors import DimensionMismatchError, EmbeddingFormatError, InputError, ModelFormatError
+from icaxes.io.atomic import atomic_dir, atomic_file
+
+#: rows per transform chunk (64k x 300 float32 is 75 MB in, 75 MB out)
+TRANSFORM_ROWS = 65536
+
+_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_", "skewness_",
+           "kurtosis_", "explained_variance_", "signs_", "order_")
+
+
+def open_matrix(path: str | Path) -> np.ndarray:
+    """Open a 2-D float ``.npy`` file as a read-only memory map (no pickles)."""
+    path = Path(path)
+    if path.suffix != ".npy":
+        raise EmbeddingFormatError(f"{path}: expected a .npy matrix; convert it with numpy.save")
+    try:
+        X = np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except ValueError as exc:
+        raise EmbeddingFormatError(f"{path}: not a readable .npy matrix ({exc})") from exc
+    if X.ndim != 2 or X.dtype.kind != "f":
+        raise EmbeddingFormatError(f"{path}: expected a 2-D float matrix, got {X.ndim}-D {X.dtype}")
+    return X
+
+
+def sample_rows(n: int, size: int, seed: int | None = 0, weights: np.ndarray | None = None) -> np.ndarray:
+    """Sorted indices of ``size`` distinct rows out of ``n``, uniform or weighted, seeded.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    size : int
+        Sample size (all rows if ``size >= n``).
+    seed : int or None
+        Seed; the same seed gives the same sample.
+    weights : ndarray of shape (n,), optional
+        Non-negative sampling weights, e.g. word frequencies as in the paper.
+    """
+    if size >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    p = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (n,) or np.any(w < 0) or not np.isfinite(w).all() or w.sum() <= 0:
+            raise InputError("sampling weights must be n finite non-negative numbers, not all zero")
+        if np.count_nonzero(w) < size:
+            raise InputError(f"only {np.count_nonzero(w)} rows have positive weight; sample fewer")
+        p = w / w.sum()
+    return np.sort(rng.choice(n, size=size, replace=False, p=p))
+
+
+def fit_sample(X: np.ndarray, size: int, *, seed: int | None = 0, weights: np.ndarray | None = None,
+               estimator: Any = None) -> Any:
+    """Fit an estimator (default :class:`~icaxes.ICA` with ``random_state=seed``) on a row sample.
+
+    ``X`` may be a memory map: only the sampled rows are read into memory.
+    """
+    from icaxes.decompose.estimator import ICA
+
+    est = estimator if estimator is not None else ICA(random_state=seed)
+    rows = sample_rows(X.shape[0], size, seed, weights)
+    sample = np.ascontiguousarray(X[rows])
+    if sample.dtype not in (np.float32, np.float64):
+        sample = sample.astype(np.float32)
+    return est.fit(sample)
+
+
+def save_transform(est: Any, path: str | Path) -> Path:
+    """Save a fitted estimator's arrays to a folder (``transform.npz`` + ``transform.json``)."""
+    path = Path(path)
+    with atomic_dir(path) as tmp:
+        np.savez(tmp / "transform.npz", **{name: getattr(est, name) for name in _ARRAYS})
+        meta = {"estimator": type(est).__name__, "n_features_in": int(est.n_features_in_),
+                "n_iter": int(est.n_iter_), "change": float(est.change_),
+                "converged": bool(est.converged_),
+                "params": {k: v for k, v in est.get_params().items()
+                           if v is None or isinstance(v, (bool, int, float, str))}}
+        (tmp / "transform.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return path
+
+
+def load_transform(path: str | Path, method: str = "ica") -> Any:
+    """Load the fitted estimator of a folder from :func:`save_transform` or ``icaxes fit``."""
+    from icaxes.decompose.estimator import ICA, PCA
+
+    path = Path(path)
+    for folder in (path, path / method):
+        if (folder / "transform.npz").is_file():
+            break
+    else:
+        raise ModelFormatError(f"{path} holds no transform.npz; create it with `icaxes fit` or "
+                               "`icaxes fit-array`")
+    meta_file = folder / "transform.json"
+    if not meta_file.is_file():
+        meta_file = folder / "model.json"
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelFormatError(f"{folder}: unreadable model metadata ({exc}); refit") from exc
+    est = {"ICA": ICA, "PCA": PCA}[meta.get("estimator", "ICA")](**meta.get("params", {}))
+    with np.load(folder / "transform.npz", allow_pickle=False) as npz:
+        for name in _ARRAYS:
+            setattr(est, name, npz[name])
+    est.n_features_in_ = int(meta["n_features_in"])
+    est._n_features_out = est.components_.shape[0]
+    est.n_iter_, est.change_, est.converged_ = meta["n_iter"], meta["change"], meta["converged"]
+    return est
+
+
+def transform_file(est: Any, source: str | Path, output: str | Path, *,
+                   chunk_rows: int = TRANSFORM_ROWS, progress: bool = True) -> Path:
+    """Transform every row of a ``.npy`` matrix chunk by chunk into ``.npy`` or ``.parquet``.
+
+    Parameters
+    ----------
+    est : fitted ICA or PCA
+    source : path
+        Input ``.npy`` (n, d); read through a memory map.
+    output : path
+        ``.npy`` (float32 (n, k), written through a memory map) or ``.parquet`` (columns
+        ``axis_0`` ... ``axis_{k-1}``, float32).
+    chunk_rows : int
+        Rows per chunk: bounds the memory used.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Path
+        ``output``.
+    """
+    X = open_matrix(source)
+    output = Path(output)
+    if X.shape[1] != est.n_features_in_:
+        raise DimensionMismatchError(
+            f"{source} has {X.shape[1]} columns but the model expects {est.n_features_in_}")
+    if output.suffix not in (".npy", ".parquet"):
+        raise InputError(f"{output}: output must end in .npy or .parquet")
+    n = X.shape[0]
+    k = est.components_.shape[0]
+    mt = np.ascontiguousarray(est.components_.T, dtype=np.float64)
+    shift = est.mean_ @ mt
+    _, tick, close = _bar(progress, n)
+    try:
+        with atomic_file(output) as tmp:
+            if output.suffix == ".npy":
+                out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, k))
+                for start in range(0, n, chunk_rows):
+                    block = np.asarray(X[start : start + chunk_rows], dtype=np.float64)
+                    out[start : start + block.shape[0]] = block @ mt - shift
+                    tick(block.shape[0])
+                out.flush()
+                del out
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                names = [f"axis_{i}" for i in range(k)]
+                schema = pa.schema([(name, pa.float32()) for name in names])
+                with pq.ParquetWriter(tmp, schema) as writer:
+                    for start in range(0, n, chunk_rows):
+                        block = np.asarray(X[start : start + chunk_rows], dtype=np.float64)
+                        S = (block @ mt - shift).astype(np.float32)
+                        writer.write_table(pa.Table.from_arrays(list(S.T), schema=schema))
+                        tick(block.shape[0])
+    finally:
+        close()
+    return output
+
+
+def _bar(enabled: bool, total: int):
+    if not enabled:
+        return None, lambda _n: None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("transform"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   transient=True)
+    task = bar.add_task("rows", total=total)
+    bar.start()
+    return bar, lambda m: bar.advance(task, m), bar.stop
