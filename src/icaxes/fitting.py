@@ -23,18 +23,16 @@ class FitResult:
 def fit_source(source: str, output: str | Path | None = None, *, limit: int | None = None,
                seed: int = 0, lowercase: bool = False, dedupe: bool = False,
                token_filter: str | None = None, tokens_path: Any = None, max_iter: int = 10000,
-               tol: float = 1e-10, progress: bool = False) -> FitResult:
+               tol: float = 1e-10, progress: bool = False, format: str | None = None,
+               clean: bool | None = None) -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
     The output folder appears only when both models are complete.
     """
     if output is not None:
-        # fail on an unwritable output before the expensive work
-        from icaxes.io.atomic import _check_parent
-
-        _check_parent(Path(output))
+        _check_writable(Path(output))
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
-                          token_filter=token_filter, tokens_path=tokens_path)
+                          token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean)
     ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress)
     pca = fit_pca(emb)
     if output is not None:
@@ -43,6 +41,28 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
             pca.save(tmp / "pca")
             (tmp / "run.json").write_text(json.dumps(
                 {"source": str(source), "limit": limit, "seed": seed, "lowercase": lowercase,
-                 "dedupe": dedupe, "filter": token_filter, "max_iter": max_iter, "tol": tol},
+                 "dedupe": dedupe, "filter": token_filter, "clean": clean, "max_iter": max_iter,
+                 "tol": tol},
                 indent=2), encoding="utf-8")
     return FitResult(ica, pca)
+
+
+def _check_writable(output: Path) -> None:
+    """Fail on an unwritable output before the expensive work.
+
+    Permission bits do not stop root, so a temporary folder is really created (and removed)
+    next to the output: this also catches read-only file systems and pseudo file systems.
+    """
+    import tempfile
+
+    from icaxes.errors import OutputError
+    from icaxes.io.atomic import _check_parent
+
+    parent = _check_parent(output)
+    if output.exists() and not output.is_dir():
+        raise OutputError(f"output path {output} exists and is not a folder; choose another path")
+    try:
+        Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".probe", dir=parent)).rmdir()
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write in {parent}: {exc.strerror or exc}; choose a writable path") from None

@@ -29,8 +29,13 @@ def fit(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same axes.")] = 0,
     lowercase: Annotated[bool, typer.Option(help="Lower-case tokens (merging collisions).")] = False,
     dedupe: Annotated[bool, typer.Option(help="Keep the first row of repeated tokens.")] = False,
-    token_filter: Annotated[str | None, typer.Option("--filter", help="Token filter: alpha or word.")]
-    = None,
+    token_filter: Annotated[str | None, typer.Option(
+        "--filter", help="Token filter: alpha, word, nostop, clean, minfreq=F; join with '+'.")] = None,
+    clean: Annotated[bool | None, typer.Option(
+        "--clean/--no-clean", help="Drop junk tokens (default: on for fasttext-fr and chive-ja).")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="File format if the extension does not tell: text, bin, npy, parquet, "
+        "gensim, spacy.")] = None,
     tokens_path: Annotated[Path | None, typer.Option("--tokens", help="Token file for .npy input.")]
     = None,
     max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = 10000,
@@ -39,9 +44,14 @@ def fit(
     """Fit ICA (and the PCA baseline) on SOURCE and write a model folder."""
     from icaxes.fitting import fit_source
 
-    result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
-                        token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
-                        tol=tol, progress=True)
+    try:
+        result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
+                            token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
+                            tol=tol, progress=True, format=fmt, clean=clean)
+    except KeyboardInterrupt:
+        # typer's non-standalone mode turns Ctrl-C into a silent exit code; say what happened
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        raise SystemExit(130) from None
     ica = result.ica.transform
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"

@@ -245,13 +245,13 @@ def _read_text_fast(path: Path, header: tuple[int, int] | None, d: int, skip: in
     buf = _Growing(_capacity(expected, limit), d)
     tokens: list[str] = []
     try:
-        chunks = pd.read_csv(
+        reader = pd.read_csv(
             path, sep=" ", header=None, skiprows=skip, quoting=csv.QUOTE_NONE, engine="c",
             dtype={0: str, **{i: np.float32 for i in range(1, d + 1)}}, na_filter=False,
             keep_default_na=False, chunksize=_CHUNK, nrows=limit, encoding="utf-8",
             compression="infer", skip_blank_lines=True, names=range(d + 1), index_col=False,
         )
-        with warnings.catch_warnings():
+        with reader as chunks, warnings.catch_warnings():
             warnings.simplefilter("error")  # pandas warns on dropped fields: treat as irregular
             for chunk in chunks:
                 vals = chunk.iloc[:, 1:].to_numpy(dtype=np.float32)
