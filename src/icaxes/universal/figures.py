@@ -160,3 +160,31 @@ def projection_plot(cr: ComparisonResult, target: str | None, base: Path, n_axes
     ax.set_title(f"{name} ({method.upper()})", fontsize=9)
     fig.colorbar(im, ax=ax, shrink=0.6, label="normalised component")
     return save(fig, base)
+
+
+def top_images(cr: ComparisonResult, target: str, base: Path, n_axes: int = 8, per_axis: int = 8,
+               method: str = "ica") -> list[Path]:
+    """Top images of the image axes matched best to word axes, with the word axis's top words."""
+    plt = _plt()
+    pr = cr.results[target]
+    fitted = cr.targets[target]
+    if fitted.images is None:
+        raise ValueError(f"{target} is not an image embedding")
+    m = getattr(pr, method)
+    words = getattr(cr.reference, method)
+    imodel = getattr(fitted, method)
+    k = min(n_axes, len(m.rows))
+    fig, axes = plt.subplots(k, per_axis + 1, figsize=(1.0 * (per_axis + 3), 1.05 * k),
+                             gridspec_kw={"width_ratios": [3] + [1] * per_axis}, squeeze=False)
+    for r in range(k):
+        wa, ia = int(m.rows[r]), int(m.cols[r])
+        ax = axes[r, 0]
+        ax.axis("off")
+        ax.text(0, 0.5, f"r={m.r[r]:.2f}  image axis {ia}\n" + ", ".join(words.top_tokens(wa, 4)),
+                fontsize=7, va="center", transform=ax.transAxes)
+        for c, i in enumerate(imodel.top_indices(ia, per_axis), start=1):
+            axes[r, c].imshow(fitted.images.images[int(i)], cmap="gray_r")
+            axes[r, c].axis("off")
+    fig.suptitle(f"{method.upper()}: image axes matched to {cr.comparison.reference} word axes", fontsize=9)
+    fig.tight_layout()
+    return save(fig, base)

@@ -47,7 +47,7 @@ from icaxes.universal.matching import (
     match_many,
     permutation_null,
 )
-from icaxes.universal.pairs import Pairs, load_freedict, read_muse, same_token_pairs
+from icaxes.universal.pairs import Pairs, grouped_pairs, load_freedict, read_muse, same_token_pairs
 
 #: ``fit_hit`` / ``fit_miss``: fitted models read from / written to the cache
 FIT_STATS: Counter = Counter()
@@ -96,6 +96,8 @@ def _lang_of(spec: str) -> str | None:
     parsed = parse_spec(spec)
     if parsed is not None:
         return parsed[1]
+    if spec.startswith("fashion-mnist"):
+        return "image"
     return {"glove-6b-50d": "en", "fasttext-fr": "fr", "chive-ja": "ja"}.get(spec.split(":")[0]) or (
         "en" if spec.startswith("minilm-tokens") else None)
 
@@ -164,6 +166,7 @@ class Fitted:
     pca: AxisModel
     converged: bool = True
     notes: list[str] = field(default_factory=list)
+    images: Any = None  # an icaxes.io.images.ImageSet for image embeddings
 
 
 def _version_of(spec: str) -> str:
@@ -174,15 +177,35 @@ def _version_of(spec: str) -> str:
         return ENCODERS[parsed[0]].version
     if spec.startswith("minilm-tokens"):
         return ENCODERS["minilm"].version
+    if spec.startswith("fashion-mnist"):
+        from icaxes.io.images import _version
+
+        return f"efficientnet-lite0 {_version()}"
     return "static"
+
+
+def _load(es: EmbeddingSpec, progress: bool):
+    """Embeddings of a spec, plus the image set for ``fashion-mnist:PER_CLASS`` specs."""
+    if es.spec.startswith("fashion-mnist"):
+        from icaxes.io.images import fashion_features
+
+        tail = es.spec.partition(":")[2]
+        try:
+            per_class = int(tail) if tail else 100
+        except ValueError as exc:
+            raise InputError(f"bad image spec {es.spec!r}: use fashion-mnist:PER_CLASS, e.g. "
+                             "fashion-mnist:100") from exc
+        imgs = fashion_features(per_class, progress=progress)
+        return imgs.embeddings, imgs
+    from icaxes.io.encoders import load_spec
+
+    return load_spec(es.spec, limit=es.limit, progress=progress), None
 
 
 def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = True,
                   use_cache: bool = True) -> Fitted:
     """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
-    from icaxes.io.encoders import load_spec
-
-    emb = load_spec(es.spec, limit=es.limit, progress=progress)
+    emb, images = _load(es, progress)
     k = settings["n_components"]
     k = None if k in (None, 0, "all") else min(int(k), emb.dim)
     key = {"spec": es.spec, "limit": es.limit, "version": _version_of(es.spec), "rows": len(emb),
@@ -195,7 +218,7 @@ def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool
         ica = AxisModel.load(folder / "ica", mmap=False)
         pca = AxisModel.load(folder / "pca", mmap=False)
         conv = bool(ica.metadata.get("universal_converged", True))
-        return Fitted(es, emb, ica, pca, conv, notes)
+        return Fitted(es, emb, ica, pca, conv, notes, images)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         ica = fit_ica(emb, seed=settings["seed"], tol=settings["tol"], max_iter=settings["max_iter"],
@@ -213,11 +236,11 @@ def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool
         with atomic_dir(folder) as tmp:
             ica.save(tmp / "ica")
             pca.save(tmp / "pca")
-    return Fitted(es, emb, ica, pca, conv, notes)
+    return Fitted(es, emb, ica, pca, conv, notes, images)
 
 
 def make_pairs(kind: str, a: Fitted, b: Fitted) -> Pairs:
-    """Pairs for a comparison: ``freedict``, ``same`` or a MUSE file path."""
+    """Pairs for a comparison: ``freedict``, ``same``, ``class-words`` (images) or a MUSE file path."""
     if kind == "freedict":
         if a.spec.lang == b.spec.lang:
             raw = same_token_pairs(a.emb, b.emb)
@@ -225,10 +248,18 @@ def make_pairs(kind: str, a: Fitted, b: Fitted) -> Pairs:
             raw = load_freedict(a.spec.lang, b.spec.lang)
     elif kind == "same":
         raw = same_token_pairs(a.emb, b.emb)
+    elif kind == "class-words":
+        if b.images is None:
+            raise InputError("pairs = \"class-words\" needs an image embedding (fashion-mnist:N) as target")
+        from icaxes.io.images import FASHION_WORDS
+
+        g = grouped_pairs(b.emb.tokens, [int(x) for x in b.images.labels], label_map=FASHION_WORDS)
+        # the reference holds the words: swap sides so source = word, target = image
+        raw = Pairs(g.target, g.source, g.weights, g.report, {**g.metadata, "name": "image class words"})
     elif Path(kind).exists():
         raw = read_muse(kind, src_lang=a.spec.lang, tgt_lang=b.spec.lang)
     else:
-        raise InputError(f"unknown pairs {kind!r}: use 'freedict', 'same' or the path of a MUSE file")
+        raise InputError(f"unknown pairs {kind!r}: use 'freedict', 'same', 'class-words' or a MUSE file")
     return raw.restrict(a.emb, b.emb)
 
 

@@ -132,7 +132,12 @@ def _write(folder: Path, cfg: Config, fitted: dict[str, Fitted], results: list[C
         for t in cr.results:
             fl += figures.correlation_heatmaps(cr, t, folder / "figures" / f"{name}-corr-{_slug(t)}",
                                                n_axes=s["heatmap_axes"])
-            fl += figures.projection_plot(cr, t, folder / "figures" / f"{name}-projection-{_slug(t)}")
+            if cr.targets[t].images is not None:
+                fl += figures.top_images(cr, t, folder / "figures" / f"{name}-top-images-{_slug(t)}")
+                fl += figures.top_images(cr, t, folder / "figures" / f"{name}-top-images-pca-{_slug(t)}",
+                                         method="pca")
+            else:
+                fl += figures.projection_plot(cr, t, folder / "figures" / f"{name}-projection-{_slug(t)}")
         figs[cr.comparison.name] = [str(p.relative_to(folder)) for p in fl if p.suffix == ".png"]
     pd.DataFrame(pair_rows).fillna(0).to_csv(folder / "tables" / "pairs.csv", index=False)
     run = {"config": str(cfg.path) if cfg.path else None, "settings": s, "stats": stats,
