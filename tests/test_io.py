@@ -176,8 +176,9 @@ def test_named_filters_on_real_glove(glove_5k):
 
 
 def test_clean_filter_rejects_known_junk():
-    junk = ["Ã©tÃ©", "l\u200bhomme", "...", "..", "mot…", "</s>", "a\ufffdb", " x", "d\u00e2\u20ac\u2122"]
-    good = ["été", "aujourd’hui", "l'", "e-mail", "東京", "U.S.", "C++"]
+    junk = ["Ã©tÃ©", "l\u200bhomme", "...", "..", "mot…", "</s>", "a\ufffdb", " x", "d\u00e2\u20ac\u2122",
+            "lвЂ", "d&apos;une", "d&#39;une", "ﬁlle"]
+    good = ["été", "aujourd’hui", "l'", "e-mail", "東京", "U.S.", "C++", "naïve", "Москва", "AT&T"]
     assert [is_clean(t) for t in junk] == [False] * len(junk)
     assert [is_clean(t) for t in good] == [True] * len(good)
 

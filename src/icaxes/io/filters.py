@@ -11,7 +11,8 @@ name           keeps
 ``word``       letters with inner hyphens or apostrophes (``e-mail``, ``o'neill``, ``aujourd’hui``)
 ``nostop``     everything except English stop words (scikit-learn's ``ENGLISH_STOP_WORDS``)
 ``clean``      everything except junk: mojibake, zero-width or control characters, the
-               replacement character, runs of dots, markup tokens such as ``</s>``
+               replacement character, runs of dots, markup tokens such as ``</s>``,
+               HTML entities, typographic ligatures
 ``minfreq=F``  tokens with frequency >= F
 =============  ===============================================================================
 """
@@ -50,22 +51,39 @@ _MOJIBAKE = re.compile("[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u0152\u0153\u0
                        "\u017e\u0192\u02c6\u02dc\u2122]")
 _DOTS = re.compile(r"\.\.|…")
 _MARKUP = re.compile(r"^<[^<>\s]+>$")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+_LIGATURE = re.compile("[\ufb00-\ufb06]")  # "ﬁ" from PDF text: the word is spelled with two letters
+
+
+def _ftfy_is_bad() -> Callable[[str], bool] | None:
+    try:  # ftfy comes with wordfreq; its mojibake detector covers more encodings than the pattern
+        from ftfy.badness import is_bad
+    except ImportError:
+        return None
+    return is_bad
+
+
+_IS_BAD = _ftfy_is_bad()
 
 
 def is_clean(token: str) -> bool:
     """False for junk tokens seen in real tables (see DATA.md's data-quality notes).
 
-    Junk: mojibake (UTF-8 decoded as Latin-1, e.g. ``"Ã©tÃ©"``), zero-width, control or private
-    characters, the replacement character ``U+FFFD``, runs of dots (``".."``, ``"…"``), markup
-    tokens such as ``"</s>"``, and surrounding whitespace.
+    Junk: mojibake (UTF-8 decoded as Latin-1 or cp1251, e.g. ``"Ã©tÃ©"``, ``"lвЂ"``; ftfy's
+    detector when installed, else a pattern), zero-width, control or private characters, the
+    replacement character ``U+FFFD``, runs of dots (``".."``, ``"…"``), markup tokens such as
+    ``"</s>"``, HTML entities (``"d&apos;une"``), typographic ligatures (``"ﬁlle"``) and
+    surrounding whitespace.
     """
     if not token or token != token.strip() or "\ufffd" in token:
         return False
     if any(unicodedata.category(c) in ("Cf", "Cc", "Co", "Cs") for c in token):
         return False
-    if _DOTS.search(token) or _MARKUP.match(token):
+    if _DOTS.search(token) or _MARKUP.match(token) or _ENTITY.search(token) or _LIGATURE.search(token):
         return False
-    return not _MOJIBAKE.search(token)
+    if _MOJIBAKE.search(token):
+        return False
+    return not (_IS_BAD is not None and _IS_BAD(token))
 
 
 FILTERS: dict[str, Callable[[str], bool]] = {

@@ -19,7 +19,7 @@ from icaxes.errors import EmbeddingFormatError, require
 from icaxes.io.embeddings import Embeddings
 
 #: bump when the word choice or the cleaning changes, so cached tables are rebuilt
-TABLE_VERSION = 2
+TABLE_VERSION = 3
 
 
 def _normal(word: str) -> str:
