@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from icaxes.cli._app import app, err
+from icaxes.cli.core import _one_line_errors
 from icaxes.errors import InputError
 
 Engine = Annotated[str, typer.Option(help="numpy (this process) or dask (a Dask cluster).")]
@@ -68,6 +69,11 @@ def fit_array(
     chunk_rows: Annotated[int, typer.Option(help="Rows per Dask chunk.")] = 65536,
 ) -> None:
     """Fit ICA on a (sample of a) large .npy matrix; writes transform.npz + transform.json."""
+    with _one_line_errors():
+        _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows)
+
+
+def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows):
     import numpy as np
 
     from icaxes.decompose.estimator import ICA
@@ -101,6 +107,11 @@ def transform(
     scheduler: Scheduler = None,
 ) -> None:
     """Project every row of SOURCE on the model's axes, chunk by chunk, into OUTPUT."""
+    with _one_line_errors():
+        _transform(model, source, output, method, chunk_rows, engine, scheduler)
+
+
+def _transform(model, source, output, method, chunk_rows, engine, scheduler):
     from icaxes.decompose.outofcore import load_transform, transform_file
 
     if chunk_rows < 1:

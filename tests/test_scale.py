@@ -1,0 +1,103 @@
+"""Out of core: seeded samples, fit on a sample, chunked transform to .npy and parquet, CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from icaxes import ICA
+from icaxes.cli import app
+from icaxes.decompose.outofcore import (
+    fit_sample,
+    load_transform,
+    sample_rows,
+    save_transform,
+    transform_file,
+)
+from icaxes.errors import DimensionMismatchError, EmbeddingFormatError, InputError
+
+
+@pytest.fixture(scope="module")
+def glove_npy(tmp_path_factory, glove_5k):
+    path = tmp_path_factory.mktemp("scale") / "glove5k.npy"
+    np.save(path, glove_5k.vectors)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_fit(glove_5k):
+    return fit_sample(glove_5k.vectors, 4000, seed=0, estimator=ICA(random_state=0, max_iter=400, tol=1e-6))
+
+
+def test_sample_rows_seeded_distinct_sorted():
+    a = sample_rows(1000, 100, seed=3)
+    assert np.array_equal(a, sample_rows(1000, 100, seed=3))
+    assert not np.array_equal(a, sample_rows(1000, 100, seed=4))
+    assert len(np.unique(a)) == 100 and np.all(np.diff(a) > 0)
+    assert np.array_equal(sample_rows(50, 100, seed=0), np.arange(50))
+
+
+def test_weighted_sample_prefers_heavy_rows():
+    w = np.zeros(1000)
+    w[:200] = 1.0  # only the first 200 rows can be drawn
+    rows = sample_rows(1000, 150, seed=0, weights=w)
+    assert rows.max() < 200
+    with pytest.raises(InputError, match="positive weight"):
+        sample_rows(1000, 300, seed=0, weights=w)
+
+
+def test_sample_fit_equals_fit_on_the_same_rows(glove_5k, sample_fit):
+    rows = sample_rows(len(glove_5k), 4000, seed=0)
+    direct = ICA(random_state=0, max_iter=400, tol=1e-6).fit(glove_5k.vectors[rows])
+    np.testing.assert_array_equal(direct.components_, sample_fit.components_)
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".parquet"])
+def test_chunked_transform_equals_in_memory(tmp_path, glove_npy, glove_5k, sample_fit, suffix):
+    out = transform_file(sample_fit, glove_npy, tmp_path / f"S{suffix}", chunk_rows=777, progress=False)
+    expected = sample_fit.transform(glove_5k.vectors)
+    got = np.load(out) if suffix == ".npy" else pq.read_table(out).to_pandas().to_numpy()
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    assert [p.name for p in tmp_path.iterdir()] == [f"S{suffix}"]  # no temporary left
+
+
+def test_transform_rejects_wrong_columns_and_leaves_nothing(tmp_path, sample_fit):
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros((10, 7), dtype=np.float32))
+    with pytest.raises(DimensionMismatchError, match="7 columns"):
+        transform_file(sample_fit, bad, tmp_path / "S.npy", progress=False)
+    assert not (tmp_path / "S.npy").exists()
+    with pytest.raises(EmbeddingFormatError, match=r"\.npy"):
+        transform_file(sample_fit, tmp_path / "X.txt", tmp_path / "S.npy", progress=False)
+
+
+def test_save_and_load_transform_round_trip(tmp_path, glove_5k, sample_fit):
+    est = load_transform(save_transform(sample_fit, tmp_path / "t"))
+    np.testing.assert_array_equal(est.transform(glove_5k.vectors[:100]),
+                                  sample_fit.transform(glove_5k.vectors[:100]))
+
+
+def test_cli_fit_array_and_transform(tmp_path, glove_npy, glove_5k):
+    runner = CliRunner()
+    res = runner.invoke(app, ["fit-array", str(glove_npy), "-o", str(tmp_path / "m"), "--sample", "4000",
+                              "--max-iter", "400", "--tol", "1e-6"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["transform", str(tmp_path / "m"), str(glove_npy), "-o",
+                              str(tmp_path / "S.parquet"), "--chunk-rows", "1000"])
+    assert res.exit_code == 0, res.output
+    S = pq.read_table(tmp_path / "S.parquet").to_pandas().to_numpy()
+    est = load_transform(tmp_path / "m")
+    np.testing.assert_allclose(S, est.transform(glove_5k.vectors), rtol=1e-5, atol=1e-5)
+    # the same sample and seed as the API gives the same axes
+    api = fit_sample(glove_5k.vectors, 4000, seed=0, estimator=ICA(random_state=0, max_iter=400, tol=1e-6))
+    np.testing.assert_array_equal(api.components_, est.components_)
+
+
+def test_cli_transform_bad_input_exit_2(tmp_path, glove_npy):
+    res = CliRunner().invoke(app, ["transform", str(tmp_path / "nomodel"), str(glove_npy), "-o",
+                                   str(tmp_path / "S.npy")])
+    assert res.exit_code == 2
+    assert not (tmp_path / "S.npy").exists()
