@@ -268,3 +268,41 @@ def test_ica_axes_purer_and_more_intrusion_proof_than_pca(glove_spaces):
     pur, _ = purity_table(glove_spaces, max_rank=10000)
     mean = dict(zip(pur.method, pur["mean purity"], strict=True))
     assert mean["ica"] > mean["pca"] > pur["chance"].iloc[0]
+
+
+# ------------------------------------------------------------------------------- CLI
+def test_cli_evaluate_model_folder_and_axes_flags(glove_model_dir, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from icaxes.cli import app
+
+    model = tmp_path / "model"
+    shutil.copytree(glove_model_dir, model)  # stability.json is written into the model folder
+    out = tmp_path / "eval"
+    res = CliRunner().invoke(app, ["evaluate", str(model), "-t", "stability,hoc,purity", "--refits", "1",
+                                   "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    for name in ("stability.csv", "hoc_clusters.csv", "purity.csv", "summary.md", "eval-hoc.png",
+                 "eval-stability.svg"):
+        assert (out / name).is_file(), name
+    saved = json.loads((model / "ica" / "stability.json").read_text())
+    assert len(saved["stability"]) == 50 and all(0 <= s <= 1 + 1e-9 for s in saved["stability"])
+    table = CliRunner().invoke(app, ["axes", str(model), "-n", "50"])
+    assert table.exit_code == 0 and "stability" in table.output
+    assert ("UNSTABLE" in table.output) == bool(saved["unstable"])
+    as_json = json.loads(CliRunner().invoke(app, ["axes", str(model), "--json", "-n", "3"]).output)
+    assert as_json[0]["stability"] == pytest.approx(saved["stability"][0])
+
+
+def test_cli_evaluate_bad_task_is_one_line_and_writes_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from icaxes.cli import app
+
+    res = CliRunner().invoke(app, ["evaluate", "glove-6b-50d", "-t", "similarity,nonsense",
+                                   "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "unknown task(s) nonsense" in res.output
+    assert not (tmp_path / "out").exists()

@@ -22,6 +22,8 @@ def evaluate(
         "hoc, alignment; or 'all'.")] = "all",
     limit: Annotated[int, typer.Option(help="Rows of the source to fit on (most frequent first).")] = 50000,
     seed: Annotated[int, typer.Option(help="Seed of ICA and of every random draw.")] = 0,
+    refits: Annotated[int, typer.Option(
+        help="Stability: refits with seeds 1..N plus N bootstrap refits.")] = 3,
 ) -> None:
     """Evaluate ICA against PCA and the raw space; write CSV tables, figures and summary.md.
 
@@ -29,11 +31,14 @@ def evaluate(
     ``stability.json`` into it, so `icaxes axes` flags unstable axes.
     """
     from icaxes.cli.core import _one_line_errors
+    from icaxes.errors import InputError
     from icaxes.evaluate.run import TASKS, evaluate_source
 
     with _one_line_errors():
+        if refits < 1:
+            raise InputError(f"--refits must be at least 1, got {refits}")
         chosen = list(TASKS) if tasks.strip() == "all" else [t.strip() for t in tasks.split(",") if t.strip()]
         model_dir = Path(target) if Path(target).is_dir() else None
         evaluate_source(target, output, tasks=chosen, limit=limit, seed=seed, progress=True,
-                        model_dir=model_dir, log=lambda m: err.print(m, highlight=False))
+                        model_dir=model_dir, refits=refits, log=lambda m: err.print(m, highlight=False))
     err.print(f"wrote {output}/summary.md and the tables beside it", highlight=False)

@@ -440,7 +440,7 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
 
 def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = TASKS,
                     limit: int | None = 50000, seed: int = 0, progress: bool = False,
-                    model_dir: str | Path | None = None,
+                    model_dir: str | Path | None = None, refits: int = 3,
                     log: Callable[[str], None] = print) -> Path:
     """Run ``tasks`` on ``source`` (or on a fitted model folder) and write tables and figures.
 
@@ -457,6 +457,8 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
         Rows of the source to fit on (most frequent first).
     seed : int
         Seed of ICA and of every random draw.
+    refits : int
+        Stability: refits with seeds 1..refits and as many bootstrap refits.
     model_dir : path, optional
         A folder written by ``icaxes fit``: evaluate its ICA and PCA models; the raw
         embeddings are recovered with the models' inverse transform; ``stability.json``
@@ -506,7 +508,8 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
                 write(summary, "purity", "WordNet category purity of the top-10 words")
                 per_axis.to_csv(tmp / "purity_per_axis.csv", index=False)
             elif task == "stability":
-                res, df = stability_table(sp, seed=seed, progress=progress)
+                res, df = stability_table(sp, seeds=tuple(range(1, refits + 1)), n_bootstrap=refits,
+                                          seed=seed, progress=progress)
                 write(df, "stability", f"ICA axis stability (unstable below {res.threshold})")
                 stability_figure(df, res.threshold, tmp)
                 target = Path(model_dir) / "ica" if model_dir is not None else tmp / "model" / "ica"
