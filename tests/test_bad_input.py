@@ -72,6 +72,8 @@ def _broken(glove, kind: str) -> tuple[list[str], str | None]:
     lines = _lines(tokens, vectors)
     if kind == "header-count":
         return lines, f"{N + 5} {D}"
+    if kind == "header-fewer":
+        return lines, f"{N - 5} {D}"
     if kind == "header-dim":
         return lines, f"{N} {D + 10}"
     if kind == "ragged":
@@ -105,6 +107,7 @@ def _broken(glove, kind: str) -> tuple[list[str], str | None]:
 
 CASES = [
     ("header-count", EmbeddingFormatError, f"header announces {N + 5} rows but the file has {N}"),
+    ("header-fewer", EmbeddingFormatError, f"header announces {N - 5} rows but line {N - 3} is row {N - 4}"),
     ("header-dim", EmbeddingFormatError, f"line 2 has {D} values, expected {D + 10} (from the header)"),
     ("ragged", EmbeddingFormatError, f"line 8 has {D - 1} values, expected {D}"),
     ("non-numeric", EmbeddingFormatError, "line 13 has a value that is not a number: '0.1x'"),
@@ -219,6 +222,18 @@ def test_missing_optional_package(tmp_path, glove, monkeypatch):
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "needs the optional package 'gensim'" in lines[0], res.stderr
     assert os.listdir(work) == []
+
+
+def test_missing_spacy_for_a_vectors_folder(tmp_path, glove, monkeypatch):
+    from spacy.strings import StringStore
+    from spacy.vectors import Vectors
+
+    strings = StringStore(glove.tokens)
+    Vectors(data=glove.vectors.copy(), keys=[strings[t] for t in glove.tokens]).to_disk(tmp_path)
+    strings.to_disk(tmp_path / "strings.json")
+    monkeypatch.setitem(sys.modules, "spacy", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'icaxes\[spacy\]'"):
+        icaxes.load_embeddings(tmp_path)
 
 
 def test_console_script_exit_status(tmp_path, glove):

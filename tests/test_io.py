@@ -132,6 +132,17 @@ def test_tokens_with_spaces_and_limit_stops_reading(tmp_path, glove):
         icaxes.load_embeddings(path)
 
 
+def test_line_parser_on_a_larger_file(tmp_path, glove_5k):
+    # one token with a space sends the whole file through the line-by-line parser
+    lines = _text_lines(glove_5k)
+    lines[4321] = "ice cream " + lines[4321].split(" ", 1)[1]
+    (tmp_path / "g.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    emb = icaxes.load_embeddings(tmp_path / "g.txt")
+    assert emb.tokens[4321] == "ice cream"
+    assert emb.tokens[:4321] == glove_5k.tokens[:4321] and emb.tokens[4322:] == glove_5k.tokens[4322:]
+    np.testing.assert_array_equal(emb.vectors, glove_5k.vectors)
+
+
 def test_growing_buffer_without_header(tmp_path, glove, monkeypatch):
     # a small starting capacity makes the reader grow several times
     from icaxes.io import readers

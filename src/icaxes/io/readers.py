@@ -285,7 +285,7 @@ def _read_text_lines(path: Path, header: tuple[int, int] | None, d: int, skip: i
             parts = text.rstrip().split(" ") if text.strip() else []
             if not parts:
                 continue
-            if expected is not None and len(tokens) + filled >= expected:
+            if expected is not None and len(tokens) >= expected:
                 raise EmbeddingFormatError(
                     f"{path}: the header announces {expected} rows but line {lineno} is row "
                     f"{expected + 1}; fix the first line or remove it")
