@@ -130,6 +130,12 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
     step : callable, optional
         Called with a short description before each step (progress display).
     """
+    if len(ica.tokens) != len(pca.tokens) or ica.tokens[:1000] != pca.tokens[:1000]:
+        from icaxes.errors import DimensionMismatchError
+
+        raise DimensionMismatchError(
+            f"the ICA model has {len(ica.tokens):,} tokens and the PCA model {len(pca.tokens):,} "
+            "(or in another order); pass the two models of one fit (icaxes fit writes both)")
     folder = Path(folder)
     step = step or (lambda _msg: None)
     step("figures")
