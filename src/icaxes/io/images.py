@@ -232,6 +232,10 @@ def fashion_features(per_class: int = 100, *, split: str = "test", seed: int = 0
         feats = image_features(images[idx], progress=progress)
         with atomic_file(path) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, features=feats, index=idx)
-    emb = Embeddings(tokens, feats, None, {"source": f"fashion-mnist-{split}", "model": "EfficientNet-Lite0",
-                                          "per_class": per_class, "seed": seed})
+    # channels that never fire on these images (ReLU6 dead on grey clothes) are constant: drop them
+    live = feats.std(axis=0) > 1e-6 * max(float(feats.std()), 1e-12)
+    emb = Embeddings(tokens, np.ascontiguousarray(feats[:, live]), None,
+                     {"source": f"fashion-mnist-{split}", "model": "EfficientNet-Lite0",
+                      "per_class": per_class, "seed": seed,
+                      "constant_channels_dropped": int((~live).sum())})
     return ImageSet(images[idx], labels[idx], emb)

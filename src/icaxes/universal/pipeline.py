@@ -202,17 +202,30 @@ def _load(es: EmbeddingSpec, progress: bool):
     return load_spec(es.spec, limit=es.limit, progress=progress), None
 
 
+def _drop_constant_columns(emb: Embeddings) -> tuple[Embeddings, int]:
+    """Drop columns that (nearly) never vary; whitening rejects them and they carry no axis."""
+    X = np.asarray(emb.vectors, dtype=np.float64)
+    sd = X.std(axis=0)
+    live = sd > 1e-6 * max(float(sd.max()), 1e-30)
+    if live.all():
+        return emb, 0
+    out = Embeddings(list(emb.tokens), np.ascontiguousarray(emb.vectors[:, live]), emb.frequencies,
+                     {**emb.metadata, "constant_columns_dropped": int((~live).sum())})
+    return out, int((~live).sum())
+
+
 def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = True,
                   use_cache: bool = True) -> Fitted:
     """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
     emb, images = _load(es, progress)
+    emb, dropped = _drop_constant_columns(emb)
     k = settings["n_components"]
     k = None if k in (None, 0, "all") else min(int(k), emb.dim)
     key = {"spec": es.spec, "limit": es.limit, "version": _version_of(es.spec), "rows": len(emb),
            "dim": emb.dim, "n_components": k, "tol": settings["tol"], "max_iter": settings["max_iter"],
            "seed": settings["seed"], "fit": 1}
     folder = cache_path("universal-fits", "", **key)
-    notes: list[str] = []
+    notes: list[str] = [f"dropped {dropped} constant column(s) before fitting"] if dropped else []
     if use_cache and (folder / "ica").exists() and (folder / "pca").exists():
         FIT_STATS["fit_hit"] += 1
         ica = AxisModel.load(folder / "ica", mmap=False)
