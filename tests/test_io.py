@@ -47,6 +47,12 @@ def test_text_with_and_without_header(tmp_path, glove):
         _same(emb, glove)
     assert icaxes.load_embeddings(tmp_path / "h.vec").metadata["header"] is True
     assert icaxes.load_embeddings(tmp_path / "g.txt").metadata["header"] is False
+    assert icaxes.load_embeddings(tmp_path / "g.txt").metadata["parser"] == "fast"
+    # fastText's .vec lines end with a space; the fast parser reads them too
+    (tmp_path / "ft.vec").write_text(f"{N} 50\n" + "".join(ln + " \n" for ln in lines), encoding="utf-8")
+    ft = icaxes.load_embeddings(tmp_path / "ft.vec")
+    _same(ft, glove)
+    assert ft.metadata["parser"] == "fast"
 
 
 def test_text_written_by_gensim_and_binary(tmp_path, glove):
@@ -139,6 +145,7 @@ def test_line_parser_on_a_larger_file(tmp_path, glove_5k):
     (tmp_path / "g.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     emb = icaxes.load_embeddings(tmp_path / "g.txt")
     assert emb.tokens[4321] == "ice cream"
+    assert emb.metadata["parser"] == "lines"
     assert emb.tokens[:4321] == glove_5k.tokens[:4321] and emb.tokens[4322:] == glove_5k.tokens[4322:]
     np.testing.assert_array_equal(emb.vectors, glove_5k.vectors)
 

@@ -156,8 +156,9 @@ class _Growing:
         return self.data
 
 
-def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int]:
-    """Header (if any), the dimension and the line number of the first data line."""
+def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int, bool]:
+    """Header (if any), the dimension, the lines before the first data line, and whether data
+    lines end with a space (fastText's ``.vec`` files do)."""
     with _open_binary(path) as f:
         lineno = 0
         first = None
@@ -176,7 +177,7 @@ def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int]:
             if len(parts) < 2:
                 raise EmbeddingFormatError(
                     f"{path}: line {lineno} has a token but no numbers; expected 'token v1 v2 ...'")
-            return None, len(parts) - 1, lineno - 1
+            return None, len(parts) - 1, lineno - 1, first.rstrip("\r\n").endswith(" ")
         n, d = header
         if n < 1 or d < 1:
             raise EmbeddingFormatError(f"{path}: header '{first.strip()}' announces no rows or columns")
@@ -184,7 +185,7 @@ def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int]:
             lineno += 1
             text = _decode(raw, lineno, path)
             if text.strip():
-                return header, d, lineno - 1
+                return header, d, lineno - 1, text.rstrip("\r\n").endswith(" ")
         raise EmbeddingFormatError(f"{path}: header announces {n} rows but the file has none")
 
 
@@ -205,15 +206,18 @@ def read_text(path: Path, *, limit: int | None = None) -> Raw:
 
     Notes
     -----
-    A fast C parser (pandas) reads the common case; any irregularity (a token with spaces,
+    A fast C parser (pandas) reads the common case (``metadata["parser"] == "fast"``), also
+    fastText's lines that end with a space; any irregularity (a token with spaces,
     a ragged row, a bad number, bad UTF-8) switches to a line-by-line parser that either
     handles it (tokens with spaces: the last ``d`` fields are the numbers) or says exactly which
     line is wrong.
     """
-    header, d, skip = _text_layout(path)
+    header, d, skip, trailing = _text_layout(path)
+    parser = "fast"
     try:
-        tokens, vectors = _read_text_fast(path, header, d, skip, limit)
+        tokens, vectors = _read_text_fast(path, header, d, skip, limit, trailing)
     except _SlowPath:
+        parser = "lines"
         tokens, vectors = _read_text_lines(path, header, d, skip, limit)
     if header is not None and limit is None and len(tokens) != header[0]:
         raise EmbeddingFormatError(
@@ -222,7 +226,7 @@ def read_text(path: Path, *, limit: int | None = None) -> Raw:
         )
     if not tokens:
         raise EmbeddingFormatError(f"{path}: no data rows")
-    meta = {"source": str(path), "format": "text", "header": header is not None}
+    meta = {"source": str(path), "format": "text", "header": header is not None, "parser": parser}
     return tokens, vectors, None, meta
 
 
@@ -238,7 +242,7 @@ class _SlowPath(Exception):
 
 
 def _read_text_fast(path: Path, header: tuple[int, int] | None, d: int, skip: int,
-                    limit: int | None) -> tuple[list[str], np.ndarray]:
+                    limit: int | None, trailing: bool) -> tuple[list[str], np.ndarray]:
     import pandas as pd
 
     expected = header[0] if header else None
@@ -247,13 +251,18 @@ def _read_text_fast(path: Path, header: tuple[int, int] | None, d: int, skip: in
     try:
         reader = pd.read_csv(
             path, sep=" ", header=None, skiprows=skip, quoting=csv.QUOTE_NONE, engine="c",
-            dtype={0: str, **{i: np.float32 for i in range(1, d + 1)}}, na_filter=False,
+            dtype={0: str, **{i: np.float32 for i in range(1, d + 1)}, d + 1: str}, na_filter=False,
             keep_default_na=False, chunksize=_CHUNK, nrows=limit, encoding="utf-8",
-            compression="infer", skip_blank_lines=True, names=range(d + 1), index_col=False,
+            compression="infer", skip_blank_lines=True, names=range(d + 1 + trailing), index_col=False,
         )
         with reader as chunks, warnings.catch_warnings():
             warnings.simplefilter("error")  # pandas warns on dropped fields: treat as irregular
             for chunk in chunks:
+                if trailing:
+                    # the empty field after a line's final space; anything else there is a ragged row
+                    extra = chunk.pop(d + 1)
+                    if not (extra.isna() | (extra == "")).all():
+                        raise _SlowPath
                 vals = chunk.iloc[:, 1:].to_numpy(dtype=np.float32)
                 if vals.shape[1] != d or not np.isfinite(vals).all():
                     raise _SlowPath
