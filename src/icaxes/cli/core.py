@@ -56,6 +56,12 @@ def fit(
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"
               f"{'' if ica.converged_ else ' (NOT converged)'}; wrote {output}")
+    meta = result.ica.metadata
+    dropped = [f"{meta[k]:,} {what}" for k, what in (
+        ("duplicates_dropped", "repeated tokens"), ("filtered_out", "tokens removed by the filter"),
+        ("junk_words_skipped", "junk words skipped")) if meta.get(k)]
+    if dropped:
+        err.print("input: " + "; ".join(dropped), highlight=False)
 
 
 def _model(model: Path, method: str):
