@@ -162,6 +162,8 @@ def main() -> None:
     ap.add_argument("--picard-max-iter", type=int, default=3000)
     ap.add_argument("--workdir", default="/tmp/icaxes-bench")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--ref", default=None,
+                    help="sources saved by an earlier sklearn run on the same data (skips re-running it)")
     args = ap.parse_args()
     if args.worker:
         worker(args)
@@ -179,8 +181,9 @@ def main() -> None:
         print(line, flush=True)
         results[solver] = json.loads(line)
         results[solver]["save"] = save
-    if "sklearn" in results:
-        ref = np.load(results["sklearn"]["save"])
+    ref_path = results["sklearn"]["save"] if "sklearn" in results else args.ref
+    if ref_path:
+        ref = np.load(ref_path)
         for name in ("icaxes", "picard"):
             if name in results:
                 results[name]["min_matched_r"] = match(ref, np.load(results[name]["save"]))

@@ -39,6 +39,7 @@ as scikit-learn does, so different seeds explore different starting points.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import expm
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 #: rows per chunk of the fused pass: Y (chunk x k float32) stays in L2 for k <= 300
 CHUNK_ROWS = 2048
@@ -78,6 +79,17 @@ class SolverResult:
     n_iter: int
     change: float
     converged: bool
+
+
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _blas_single_thread():
+    """Context limiting BLAS to one thread (the controller is built once: it scans libraries)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def symmetric_decorrelation(W: np.ndarray) -> np.ndarray:
@@ -127,16 +139,23 @@ class _Pass:
         sq = np.einsum("ij,ij->j", T, T, dtype=np.float64)
         return C, sq, lc
 
+    def _many(self, starts: list[int], Wt: np.ndarray, loss: bool) -> list[tuple]:
+        return [self._one(s, Wt, loss) for s in starts]
+
     def __call__(self, W: np.ndarray, loss: bool = False) -> tuple:
         """Return ``C`` (k, k), ``a`` (k,) and, if ``loss``, ``E[log cosh y_i]`` (k,)."""
         Wt = np.ascontiguousarray(W.T, dtype=self.Z.dtype)
         # BLAS on one thread per chunk: the parallelism is over chunks, which keeps the
-        # elementwise work parallel too and the reduction order fixed
-        with threadpool_limits(1, user_api="blas"):
+        # elementwise work parallel too; one task per thread (contiguous runs of chunks)
+        # keeps the scheduling overhead off the hot path
+        with _blas_single_thread():
             if self.pool is None:
-                parts = [self._one(s, Wt, loss) for s in self.starts]
+                parts = self._many(self.starts, Wt, loss)
             else:
-                parts = list(self.pool.map(lambda s: self._one(s, Wt, loss), self.starts))
+                T = self.n_threads
+                m = len(self.starts)
+                runs = [self.starts[m * t // T : m * (t + 1) // T] for t in range(T)]
+                parts = [p for run in self.pool.map(lambda r: self._many(r, Wt, loss), runs) for p in run]
         k = W.shape[0]
         C = np.zeros((k, k))
         sq = np.zeros(k)
@@ -206,13 +225,18 @@ def fastica_symmetric(
     """
     if method not in ("lbfgs", "fixed-point"):
         raise ValueError(f"method must be 'lbfgs' or 'fixed-point', got {method!r}")
-    if pass_ is not None:
-        return _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol)
-    own = _Pass(np.ascontiguousarray(Z), n_threads)
-    try:
-        return _solve(own, w_init, max_iter, tol, callback, method, switch_tol)
-    finally:
-        own.close()
+    k = np.shape(w_init)[0]
+    # the k x k algebra (eigh, expm) is tiny next to a pass for k < 512: threaded BLAS only
+    # adds synchronisation there
+    small = _blas_single_thread() if k < 512 else contextlib.nullcontext()
+    with small:
+        if pass_ is not None:
+            return _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol)
+        own = _Pass(np.ascontiguousarray(Z), n_threads)
+        try:
+            return _solve(own, w_init, max_iter, tol, callback, method, switch_tol)
+        finally:
+            own.close()
 
 
 def _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol) -> SolverResult:
