@@ -172,8 +172,9 @@ def test_hoc_clusters_group_dependent_axes():
     scale = rng.exponential(size=(n, 2)) ** 2  # shared variance within each group of axes
     S = np.column_stack([rng.normal(size=n) * scale[:, 0], rng.normal(size=n) * scale[:, 0],
                          rng.normal(size=n) * scale[:, 1], rng.normal(size=n) * scale[:, 1]])
-    res = hoc.hoc_clusters(S, n_clusters=2)
-    assert res.labels[0] == res.labels[1] != res.labels[2] == res.labels[3]
+    for method in ("average", "tree"):
+        res = hoc.hoc_clusters(S, n_clusters=2, method=method)
+        assert res.labels[0] == res.labels[1] != res.labels[2] == res.labels[3], method
 
 
 # ------------------------------------------------------------------------------- tour

@@ -4,7 +4,8 @@ ICA makes the axes uncorrelated, not independent: related meanings (``[food]``,
 ``[cooking]``) still co-occur in the same words. ``HOC_ij = E[S_i^2 S_j^2]`` on
 unit-variance components is 1 for independent axes and larger for axes whose large values
 come together (METHOD.md section 5). A maximum spanning tree over HOC links each axis to
-its closest relative; cutting the weakest tree edges leaves clusters of related axes.
+its closest relative; clusters of related axes come from cutting the tree or, by default,
+from average-linkage clustering on ``1 / HOC``.
 """
 
 from __future__ import annotations
@@ -55,20 +56,35 @@ class HOCClusters:
     threshold: float
 
 
-def hoc_clusters(S: np.ndarray, n_clusters: int | None = None, threshold: float | None = None
-                 ) -> HOCClusters:
-    """Cluster axes by cutting the maximum spanning tree of HOC.
+def hoc_clusters(S: np.ndarray, n_clusters: int | None = None, threshold: float | None = None,
+                 method: str = "average") -> HOCClusters:
+    """Cluster axes by their higher-order correlations.
 
-    Either cut the ``n_clusters - 1`` weakest tree edges, or every edge with weight below
-    ``threshold`` (default when neither is given: 1.5, i.e. tail co-occurrence 50% above
-    independence).
+    ``method="tree"`` cuts the maximum spanning tree: either its ``n_clusters - 1`` weakest
+    edges, or every edge with weight below ``threshold`` (default 1.5, i.e. tail
+    co-occurrence 50% above independence). This is single linkage, which on real embeddings
+    tends to shave off single axes one by one; ``method="average"`` (the default) groups
+    axes by average linkage on the distance ``1 / HOC`` into ``n_clusters`` clusters (default
+    10), which gives groups of comparable size. The tree is returned in both cases.
     """
     H = higher_order_correlations(S)
     tree = maximum_spanning_tree(H)
     k = H.shape[0]
+    if n_clusters is not None and not 1 <= n_clusters <= k:
+        raise InputError(f"n_clusters must be in 1..{k}, got {n_clusters}")
+    if method == "average":
+        from scipy.cluster.hierarchy import fcluster, linkage
+        from scipy.spatial.distance import squareform
+
+        D = 1.0 / np.clip(H, 1e-12, None)
+        np.fill_diagonal(D, 0.0)
+        Z = linkage(squareform((D + D.T) / 2, checks=False), method="average")
+        n = 10 if n_clusters is None else n_clusters
+        labels = fcluster(Z, t=min(n, k), criterion="maxclust") - 1
+        return HOCClusters(H, tree, labels.astype(np.int64), float("nan"))
+    if method != "tree":
+        raise InputError(f"unknown clustering method {method!r}; choose average or tree")
     if n_clusters is not None:
-        if not 1 <= n_clusters <= k:
-            raise InputError(f"n_clusters must be in 1..{k}, got {n_clusters}")
         keep = tree[: k - n_clusters]
         threshold = keep[-1][2] if keep else float("inf")
     else:

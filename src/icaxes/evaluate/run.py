@@ -260,11 +260,17 @@ def tour_tables(sp: Spaces, *, k: int = 100, max_rank: int = 20000, p_values=(2,
     return tour_df, pd.DataFrame(rows), info
 
 
-def hoc_tables(sp: Spaces, *, n_clusters: int = 10) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
-    """HOC tree edges and the clusters left after cutting the weakest edges."""
+def hoc_tables(sp: Spaces, *, n_clusters: int = 10, max_rank: int = 20000
+               ) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """HOC tree edges and clusters (average linkage), over the frequent alphabetic words.
+
+    Rare tokens (respellings, numbers from tables) have extreme values on several axes at
+    once and would otherwise dominate the fourth moments.
+    """
     from icaxes.evaluate.hoc import hoc_clusters
 
-    res = hoc_clusters(sp.ica.components, n_clusters=n_clusters)
+    rows = _judged_rows(sp, max_rank)
+    res = hoc_clusters(np.asarray(sp.ica.components)[rows], n_clusters=n_clusters)
     labels = sp.ica.labels
     edges = pd.DataFrame([{"axis a": i, "axis b": j, "hoc": round(w, 3), "label a": labels[i],
                            "label b": labels[j]} for i, j, w in res.tree])
@@ -378,7 +384,7 @@ def sp_max(df: pd.DataFrame) -> int:
 
 
 def hoc_figure(res, labels: Sequence[str], out: Path) -> list[Path]:
-    """HOC heatmap with axes ordered by cluster, the tree edges inside clusters outlined."""
+    """HOC heatmap with axes ordered by cluster; dots mark spanning-tree edges inside a cluster."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -528,7 +534,7 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
             elif task == "hoc":
                 edges, clusters, res = hoc_tables(sp)
                 write(edges, "hoc_tree", "Maximum spanning tree of higher-order correlations")
-                write(clusters, "hoc_clusters", "Clusters of axes (tree cut at its 9 weakest edges)")
+                write(clusters, "hoc_clusters", "Clusters of axes (average linkage on 1 / HOC, 10 clusters)")
                 hoc_figure(res, sp.ica.labels, tmp)
             elif task == "alignment":
                 acc, splits = alignment_table(seed=seed, progress=progress, log=log)
