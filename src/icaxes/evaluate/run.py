@@ -407,7 +407,8 @@ def hoc_figure(res, labels: Sequence[str], out: Path) -> list[Path]:
         if res.labels[i] == res.labels[j]:
             ax.plot([pos[i], pos[j]], [pos[j], pos[i]], "c.", ms=3)
     fig.colorbar(im, ax=ax, shrink=0.7, label="log E[s_i^2 s_j^2]  (0 = independent)")
-    ax.set_title("Higher-order correlations of ICA axes (clusters of the max. spanning tree)")
+    ax.set_title("Higher-order correlations of ICA axes (blocks: clusters; dots: spanning-tree edges)",
+                 fontsize=9)
     return _save_fig(fig, out, "eval-hoc")
 
 
