@@ -244,7 +244,8 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px soli
 .sub{color:#666;margin-top:0}table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
 th,td{padding:.25em .6em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figure{margin:1.2em 0}figure img{max-width:min(100%,760px);height:auto;border:1px solid #eee}
+figure.wide img{max-width:100%}
 figcaption{color:#555;font-size:.92em}.ok{color:#1a7f37}.bad{color:#b42318}
 dl.kv{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em}dl.kv dt{color:#666}
 dl.kv dd{margin:0}nav a{margin-right:1em}details{margin:.6em 0}
@@ -283,7 +284,8 @@ def _page(ica: AxisModel, pca: AxisModel, figures: dict[str, list[Path]], folder
             continue
         links = " ".join(f'<a href="{e(p.relative_to(folder).as_posix())}">{p.suffix[1:].upper()}</a>'
                          for p in paths)
-        figs.append(f'<figure id="fig-{key}"><img alt="{e(key)}" src="{_img(png)}">'
+        wide = ' class="wide"' if key in ("heatmap", "moments", "spiky") else ""
+        figs.append(f'<figure id="fig-{key}"{wide}><img alt="{e(key)}" src="{_img(png)}">'
                     f"<figcaption>{e(caption)} ({links})</figcaption></figure>")
     ng_html = (_ng_html(ng) + "<p>Means over axes; full table in "
                '<a href="nongaussianity.csv">nongaussianity.csv</a>.</p>') if ng is not None else (
