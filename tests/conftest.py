@@ -15,6 +15,12 @@ def glove_5k() -> icaxes.Embeddings:
 
 
 @pytest.fixture(scope="session")
+def glove_20k() -> icaxes.Embeddings:
+    """The 20,000 most frequent GloVe 6B 50d words (ICA converges at tol 1e-10 here)."""
+    return icaxes.load_embeddings("glove-6b-50d", limit=20000)
+
+
+@pytest.fixture(scope="session")
 def glove_model_dir(glove_20k_dir):
     """A model folder fitted by the CLI-level API (the 20k one: 5k words leave the weakest
     axes nearly Gaussian, and ICA does not reach tol 1e-10 there)."""

@@ -41,40 +41,40 @@ def test_signs_and_order(laplace_mixture):
     np.testing.assert_allclose(np.cov(S.T, bias=True), np.eye(5), atol=1e-8)
 
 
-def test_same_seed_same_axes(glove_5k):
-    a = ICA(random_state=7).fit(glove_5k.vectors)
-    b = ICA(random_state=7).fit(glove_5k.vectors)
+def test_same_seed_same_axes(glove_20k):
+    a = ICA(random_state=7).fit(glove_20k.vectors)
+    b = ICA(random_state=7).fit(glove_20k.vectors)
     np.testing.assert_array_equal(a.components_, b.components_)
 
 
-def test_inverse_transform_roundtrip(glove_5k):
-    X = glove_5k.vectors
+def test_inverse_transform_roundtrip(glove_20k):
+    X = glove_20k.vectors
     ica = ICA(random_state=0).fit(X)
     np.testing.assert_allclose(ica.inverse_transform(ica.transform(X)), X, atol=1e-4)
 
 
-def test_save_load_bit_for_bit(tmp_path, glove_5k):
-    model = icaxes.fit_ica(glove_5k, seed=0)
+def test_save_load_bit_for_bit(tmp_path, glove_20k):
+    model = icaxes.fit_ica(glove_20k, seed=0)
     model.save(tmp_path / "m")
     again = icaxes.AxisModel.load(tmp_path / "m")
-    X = glove_5k.vectors[:1000]
+    X = glove_20k.vectors[:1000]
     np.testing.assert_array_equal(model.transform.transform(X), again.transform.transform(X))
     assert again.tokens == model.tokens
     assert again.labels == model.labels
     assert not list(tmp_path.glob(".*tmp"))
 
 
-def test_pca_baseline_is_whitened_and_sorted(glove_5k):
-    pca = PCA().fit(glove_5k.vectors)
-    S = pca.transform(glove_5k.vectors).astype(np.float64)
+def test_pca_baseline_is_whitened_and_sorted(glove_20k):
+    pca = PCA().fit(glove_20k.vectors)
+    S = pca.transform(glove_20k.vectors).astype(np.float64)
     np.testing.assert_allclose(np.cov(S.T, bias=True), np.eye(50), atol=1e-4)
     assert np.all(np.diff(pca.skewness_) <= 1e-12)
     assert np.all(pca.skewness_ >= 0)
 
 
-def test_ica_more_skewed_than_pca(glove_5k):
-    ica = ICA(random_state=0).fit(glove_5k.vectors)
-    pca = PCA().fit(glove_5k.vectors)
+def test_ica_more_skewed_than_pca(glove_20k):
+    ica = ICA(random_state=0).fit(glove_20k.vectors)
+    pca = PCA().fit(glove_20k.vectors)
     assert ica.skewness_[:10].mean() > 1.5 * pca.skewness_[:10].mean()
 
 
