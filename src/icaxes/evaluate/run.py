@@ -102,7 +102,10 @@ def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool 
     if max_dim is not None:
         emb = reduce_dimension(emb, max_dim)
     if (folder / "ica" / "model.json").is_file() and (folder / "pca" / "model.json").is_file():
-        return emb, AxisModel.load(folder / "ica", mmap=False), AxisModel.load(folder / "pca", mmap=False)
+        ica, pca = AxisModel.load(folder / "ica", mmap=False), AxisModel.load(folder / "pca", mmap=False)
+        # a source whose rows changed (new package version, new word choice) is refitted
+        if list(ica.tokens) == list(emb.tokens) and list(pca.tokens) == list(emb.tokens):
+            return emb, ica, pca
     ica = fit_ica(emb, seed=seed, progress=progress)
     pca = fit_pca(emb)
     from icaxes.io.atomic import atomic_dir
