@@ -50,4 +50,6 @@ def main(argv: list[str] | None = None) -> int:
             print("error: aborted; nothing was written", file=sys.stderr)
             return 130
         raise
+    if rv == 130:  # click turns Ctrl-C into a silent return of 130 in non-standalone mode
+        print("error: interrupted; nothing was written", file=sys.stderr)
     return rv if isinstance(rv, int) else 0

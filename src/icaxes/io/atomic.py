@@ -21,9 +21,9 @@ def _check_parent(target: Path) -> Path:
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(
-            f"cannot create output folder {parent}: {exc.strerror or exc}; choose a writable path"
-        ) from exc
+        blocker = next((p for p in [parent, *parent.parents] if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder" if blocker is not None else (exc.strerror or str(exc))
+        raise OutputError(f"cannot create output folder {parent}: {why}; choose a writable path") from exc
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"output folder {parent} is not writable; choose a writable path")
     return parent
