@@ -11,7 +11,8 @@ Objective and solution
 
 Algorithm
     1. Fixed-point phase: plain symmetric FastICA steps (robust far from the solution)
-       until the change falls below ``switch_tol`` (default 1e-5).
+       until the change falls below ``switch_tol`` (default 1e-5), at most 100 steps (plain
+       FastICA can cycle between two rotations when some axes are nearly Gaussian).
     2. Quasi-Newton phase on the orthogonal group: ``W <- expm(D) W`` with ``D`` skew from
        L-BFGS on the relative gradient ``(M - M^T)/2``, ``M = s_i E[tanh(y_i) y_j]``,
        preconditioned by the diagonal Hessian approximation ``(kappa_i + kappa_j)/2``,
@@ -54,6 +55,9 @@ CHUNK_ROWS = 2048
 
 #: smallest eigenvalue allowed in the diagonal Hessian approximation (as Picard does)
 LAMBDA_MIN = 1e-2
+
+#: most fixed-point steps before the quasi-Newton phase starts anyway
+FIXED_POINT_STEPS = 100
 
 #: number of L-BFGS memory pairs
 MEMORY = 7
@@ -267,7 +271,9 @@ def _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol) -> Solver
         if change < tol:
             return SolverResult(W_fp, it, change, True)
         if not quasi_newton:
-            if method == "lbfgs" and change < switch_tol:
+            # switch once close, or when plain steps stall (FastICA can cycle between two
+            # rotations when some axes are nearly Gaussian)
+            if method == "lbfgs" and (change < switch_tol or it >= FIXED_POINT_STEPS):
                 quasi_newton = True
                 M = C @ W.T
                 signs = np.where(a - np.diag(M) > 0, 1.0, -1.0)
