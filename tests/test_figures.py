@@ -162,3 +162,17 @@ def test_heatmap_of_one_model(models, tmp_path):
         warnings.simplefilter("error", UserWarning)
         paths = plot_heatmap([("ICA", ica)], tmp_path / "one", n_axes=4, top=3)
     _check_png(paths[0], min_size=(300, 300))
+
+
+def test_moments_of_several_models(models, tmp_path):
+    from icaxes.viz import plot_moments
+    from icaxes.viz.figures import axis_skew_kurt
+
+    ica, pca = models
+    skew, kurt = axis_skew_kurt(ica)
+    # the model's own statistics: positive skew, sorted decreasing
+    np.testing.assert_allclose(skew, ica.skewness, rtol=1e-3, atol=1e-4)
+    assert np.all(np.diff(skew) <= 1e-6) and kurt.mean() > axis_skew_kurt(pca)[1].mean()
+    paths = plot_moments([("GloVe ICA", ica), ("GloVe PCA", pca), ("GloVe (again) ICA", ica),
+                          ("GloVe (again) PCA", pca)], tmp_path / "moments")
+    _check_png(paths[0])
