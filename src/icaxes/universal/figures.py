@@ -1,8 +1,7 @@
 """Figures of a universality study (matplotlib; PNG and SVG).
 
 Tokens in any script render through a font fallback list (Debian Noto fonts: CJK,
-Arabic, Devanagari). Matplotlib does not shape Arabic: letters appear in isolated forms,
-left to right, which keeps them recognisable but is not typographically correct.
+Arabic, Devanagari); check right-to-left and Indic shaping in the figures before publishing.
 """
 
 from __future__ import annotations
@@ -120,7 +119,8 @@ def merged_heatmap(cr: ComparisonResult, base: Path, n_axes: int = 12, top: int 
     im = ax.imshow(vals, cmap="Greens", vmin=0, vmax=1, aspect="auto")
     for r in range(k):
         for c in range(len(names)):
-            ax.text(c, r, text[r][c], ha="center", va="center", fontsize=6.5)
+            ax.text(c, r, text[r][c], ha="center", va="center", fontsize=6.5,
+                    color="white" if vals[r, c] > 0.75 else "black")
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     ax.set_yticks(range(k), [f"axis {int(mm.order[r])}" for r in range(k)])
     ax.set_title(f"{method.upper()} axes matched across {cr.comparison.name} (colour: matched r)")

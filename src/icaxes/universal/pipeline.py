@@ -184,6 +184,18 @@ def _version_of(spec: str) -> str:
     return "static"
 
 
+def _reduce(emb: Embeddings, k: int) -> Embeddings:
+    """Project onto the first ``k`` principal components (few rows, many dimensions: images)."""
+    if emb.dim <= k:
+        return emb
+    X = np.asarray(emb.vectors, dtype=np.float64)
+    X = X - X.mean(axis=0)
+    _, _, vt = np.linalg.svd(X, full_matrices=False)
+    Y = (X @ vt[:k].T).astype(np.float32)
+    return Embeddings(list(emb.tokens), Y, emb.frequencies,
+                      {**emb.metadata, "pca_reduced": f"{emb.dim} -> {k} (rows/10)"})
+
+
 def _load(es: EmbeddingSpec, progress: bool):
     """Embeddings of a spec, plus the image set for ``fashion-mnist:PER_CLASS`` specs."""
     if es.spec.startswith("fashion-mnist"):
@@ -196,7 +208,7 @@ def _load(es: EmbeddingSpec, progress: bool):
             raise InputError(f"bad image spec {es.spec!r}: use fashion-mnist:PER_CLASS, e.g. "
                              "fashion-mnist:100") from exc
         imgs = fashion_features(per_class, progress=progress)
-        return imgs.embeddings, imgs
+        return _reduce(imgs.embeddings, max(2, len(imgs.embeddings) // 10)), imgs
     from icaxes.io.encoders import load_spec
 
     return load_spec(es.spec, limit=es.limit, progress=progress), None
