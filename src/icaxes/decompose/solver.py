@@ -4,10 +4,12 @@ Given whitened data ``Z`` (n x k, unit covariance) it finds an orthogonal ``W`` 
 the columns of ``Z @ W.T`` are as non-Gaussian as possible, measured by ``E[log cosh]``.
 
 Objective and solution
-    The fixed points of symmetric FastICA with ``G = log cosh`` are exactly the stationary
-    points of ``sum_i E[log cosh(w_i . z)]`` over orthogonal ``W`` (the matrix
-    ``E[tanh(Y)^T Y]`` is symmetric there). Both phases below drive the same stationarity
-    condition, so the solver lands on scikit-learn's solution at the paper's settings.
+    A symmetric FastICA fixed point (up to the sign of each row, which its criterion
+    ignores) is a stationary point of ``sum_i s_i E[log cosh(w_i . z)]`` over orthogonal
+    ``W`` with one sign ``s_i = +-1`` per axis: both mean ``s_i M_ij = s_j M_ji`` for
+    ``M_ij = E[tanh(y_i) y_j]``. Both phases below drive that condition, and the stopping
+    test is FastICA's own, so the solver lands on scikit-learn's solution at the paper's
+    settings.
 
 Algorithm
     1. Fixed-point phase: plain symmetric FastICA steps (robust far from the solution)
