@@ -61,8 +61,11 @@ class Report:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def axes_table(model: AxisModel, top: int = TOP_TOKENS):
+def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = None):
     """One row per axis: ``method, axis, skewness, kurtosis, label, category, top_tokens``.
+
+    With ``max_rank``, a column ``top_frequent`` lists the top tokens among the first
+    ``max_rank`` rows (the most frequent words).
 
     Returns
     -------
@@ -72,7 +75,7 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS):
 
     skew, kurt = axis_skew_kurt(model)
     cats = model.categories or [None] * model.n_axes
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "method": model.method,
         "axis": np.arange(model.n_axes),
         "skewness": np.round(skew, 4),
@@ -81,6 +84,10 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS):
         "category": [c or "" for c in cats],
         "top_tokens": [" ".join(model.top_tokens(a, top)) for a in range(model.n_axes)],
     })
+    if max_rank is not None:
+        table["top_frequent"] = [" ".join(model.top_tokens(a, top, max_rank=max_rank))
+                                 for a in range(model.n_axes)]
+    return table
 
 
 def _nongaussianity(ica: AxisModel, pca: AxisModel, seed: int):
@@ -107,7 +114,7 @@ def _explorer(ica: AxisModel, pca: AxisModel, path: Path, name: str) -> Path | N
 def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: str = "",
                  scatter: tuple[int | str, int | str] | None = None, n_axes: int = 10,
                  seed: int = 0, run: dict[str, Any] | None = None, explorer: bool = True,
-                 step: Progress | None = None) -> Report:
+                 step: Progress | None = None, max_rank: int | None = None) -> Report:
     """Write the report of an ICA model and its PCA baseline into ``folder`` (not atomic).
 
     Parameters
@@ -129,6 +136,9 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
         Also write ``explorer.html`` when the explorer is available.
     step : callable, optional
         Called with a short description before each step (progress display).
+    max_rank : int, optional
+        Figures and the page show top tokens among the first ``max_rank`` rows (the most
+        frequent words); ``axes.csv`` keeps both lists.
     """
     if len(ica.tokens) != len(pca.tokens) or ica.tokens[:1000] != pca.tokens[:1000]:
         from icaxes.errors import DimensionMismatchError
@@ -139,11 +149,13 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
     folder = Path(folder)
     step = step or (lambda _msg: None)
     step("figures")
-    figures = write_figures(ica, pca, folder / "figures", n_axes=n_axes, scatter=scatter, name=name)
+    figures = write_figures(ica, pca, folder / "figures", n_axes=n_axes, scatter=scatter, name=name,
+                            max_rank=max_rank)
     step("axis table")
     import pandas as pd
 
-    table = pd.concat([axes_table(ica), axes_table(pca)], ignore_index=True)
+    table = pd.concat([axes_table(ica, max_rank=max_rank), axes_table(pca, max_rank=max_rank)],
+                      ignore_index=True)
     axes_csv = folder / "axes.csv"
     with atomic_file(axes_csv) as tmp:
         table.to_csv(tmp, index=False)
@@ -157,8 +169,8 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
         step("explorer page")
         explorer_html = _explorer(ica, pca, folder / "explorer.html", name or "embeddings")
     step("index.html")
-    summary = _summary(ica, pca, n_axes, run or {})
-    page = _page(ica, pca, figures, folder, name, summary, ng, explorer_html is not None)
+    summary = _summary(ica, pca, n_axes, {**(run or {}), "display_rank": max_rank})
+    page = _page(ica, pca, figures, folder, name, summary, ng, explorer_html is not None, max_rank)
     index = folder / "index.html"
     with atomic_file(index) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -190,8 +202,9 @@ def _summary(ica: AxisModel, pca: AxisModel, n_axes: int, run: dict[str, Any]) -
     est = ica.transform
     s_ica, k_ica = axis_skew_kurt(ica)
     s_pca, k_pca = axis_skew_kurt(pca)
-    d_ica = block_means(heatmap_data(ica, n_axes)[0], 5)
-    d_pca = block_means(heatmap_data(pca, n_axes)[0], 5)
+    r = run.get("display_rank")
+    d_ica = block_means(heatmap_data(ica, n_axes, max_rank=r)[0], 5)
+    d_pca = block_means(heatmap_data(pca, n_axes, max_rank=r)[0], 5)
     return {
         **run,
         "tokens": len(ica.tokens),
@@ -214,12 +227,12 @@ def _img(path: Path) -> str:
     return f"data:image/png;base64,{data}"
 
 
-def _axes_html(model: AxisModel, limit: int | None = None) -> str:
+def _axes_html(model: AxisModel, max_rank: int | None = None) -> str:
     skew, kurt = axis_skew_kurt(model)
     rows = []
-    for a in range(model.n_axes if limit is None else min(limit, model.n_axes)):
+    for a in range(model.n_axes):
         cat = (model.categories or [None] * model.n_axes)[a]
-        toks = ", ".join(html.escape(t) for t in model.top_tokens(a, TOP_TOKENS))
+        toks = ", ".join(html.escape(t) for t in model.top_tokens(a, TOP_TOKENS, max_rank=max_rank))
         rows.append(f"<tr><td class=n>{a}</td><td class=n>{skew[a]:.2f}</td><td class=n>{kurt[a]:.1f}</td>"
                     f"<td>{html.escape(cat or '')}</td><td>{toks}</td></tr>")
     return ("<table><thead><tr><th>axis</th><th>skewness</th><th>kurtosis</th><th>WordNet "
@@ -253,7 +266,7 @@ dl.kv dd{margin:0}nav a{margin-right:1em}details{margin:.6em 0}
 
 
 def _page(ica: AxisModel, pca: AxisModel, figures: dict[str, list[Path]], folder: Path, name: str,
-          summary: dict[str, Any], ng: Any, explorer: bool) -> str:
+          summary: dict[str, Any], ng: Any, explorer: bool, max_rank: int | None = None) -> str:
     e = html.escape
     conv = ("<span class=ok>converged</span>" if summary["converged"]
             else "<span class=bad>NOT converged</span>")
@@ -261,6 +274,8 @@ def _page(ica: AxisModel, pca: AxisModel, figures: dict[str, list[Path]], folder
              ("tokens", f"{summary['tokens']:,}"), ("dimensions", str(summary["dimensions"])),
              ("ICA fitted on", f"{summary['fit_rows']:,} rows"),
              ("seed", str(summary.get("seed", ""))),
+             ("tokens shown", f"the {max_rank:,} most frequent (axes.csv also lists the top tokens "
+                              "of all rows)" if max_rank else ""),
              ("fit time (ICA + PCA)",
               f"{summary['fit_seconds']:.0f} s" if "fit_seconds" in summary else "")]
     facts = [(k, v) for k, v in facts if v]
@@ -314,8 +329,8 @@ final change {summary['final_change']:.2e} (tolerance {summary['tol']:.0e}).</p>
 <section id="ica-vs-pca"><h2>ICA vs PCA</h2>{versus}
 <h3>Non-Gaussianity</h3>{ng_html}</section>
 <section id="figures"><h2>Figures</h2>{''.join(figs)}</section>
-<section id="axes"><h2>Axes</h2><h3>ICA</h3>{_axes_html(ica)}
-<details><summary>PCA axes (baseline)</summary>{_axes_html(pca)}</details></section>
+<section id="axes"><h2>Axes</h2><h3>ICA</h3>{_axes_html(ica, max_rank)}
+<details><summary>PCA axes (baseline)</summary>{_axes_html(pca, max_rank)}</details></section>
 <footer><p class=sub>Made by icaxes.</p></footer>
 </body></html>
 """
@@ -334,7 +349,8 @@ class DemoResult:
 
 def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | None = None,
              seed: int = 0, scatter: tuple[str, str] | None = ("italian", "cars"),
-             explorer: bool = True, console: Any = None) -> DemoResult:
+             explorer: bool = True, console: Any = None, display_rank: int | None = 50_000
+             ) -> DemoResult:
     """Fit ICA and PCA on ``source`` and write the whole report folder atomically.
 
     ``output`` gets ``model/`` (as written by :func:`~icaxes.fitting.fit_source`),
@@ -355,6 +371,10 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | N
     explorer : bool, default True
     console : rich.console.Console, optional
         Where progress goes (default stderr).
+    display_rank : int or None, default 50000
+        ICA is fitted on every row, but figures and tables show top tokens among the
+        ``display_rank`` most frequent ones: on all 400,000 GloVe words the extreme rows of
+        an axis are mostly rare names and codes. None shows all rows.
     """
     from rich.console import Console
 
@@ -391,7 +411,7 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | N
 
             run = {"source": source, "limit": limit, "seed": seed, "fit_seconds": round(fit_s, 1)}
             rep = build_report(ica, pca, tmp, name=source, scatter=pair or (0, 1), seed=seed,
-                               run=run, explorer=explorer, step=step)
+                               run=run, explorer=explorer, step=step, max_rank=display_rank)
             bar.update(task, completed=bar.tasks[0].total, description="done")
         seconds = time.perf_counter() - t0
         rep.summary["seconds"] = round(seconds, 1)

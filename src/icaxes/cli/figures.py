@@ -23,6 +23,8 @@ def figures(
     projection: Annotated[int, typer.Option(help="Axes (spokes) in the projection plots.")] = 6,
     report: Annotated[bool, typer.Option(
         "--report/--no-report", help="Also write index.html, axes.csv and the tables.")] = False,
+    max_rank: Annotated[int | None, typer.Option(
+        help="Show top tokens among the first N (most frequent) rows only.")] = None,
 ) -> None:
     """Draw the paper's figures (PNG and SVG) for a fitted model folder."""
     from icaxes.errors import InputError
@@ -39,12 +41,13 @@ def figures(
         if report:
             from icaxes.report import write_report
 
-            rep = write_report(ica, pca, output, name=name, scatter=pair, n_axes=n_axes)
+            rep = write_report(ica, pca, output, name=name, scatter=pair, n_axes=n_axes,
+                               max_rank=max_rank)
             written = [p for ps in rep.figures.values() for p in ps] + [rep.index_html]
         else:
             with atomic_dir(output) as tmp:
                 paths = write_figures(ica, pca, tmp, n_axes=n_axes, scatter=pair,
-                                      projection_axes=projection, name=name)
+                                      projection_axes=projection, name=name, max_rank=max_rank)
             written = [output / p.name for ps in paths.values() for p in ps]
     err.print(f"wrote {len(written)} files to {escape(str(output))}")
 
@@ -58,11 +61,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same axes.")] = 0,
     explorer: Annotated[bool, typer.Option(
         "--explorer/--no-explorer", help="Also write the explorer page.")] = True,
+    display_rank: Annotated[int, typer.Option(
+        help="Show top tokens among the N most frequent rows (0: all rows).")] = 50_000,
 ) -> None:
     """Fit ICA and PCA on GloVe (or SOURCE) and write a report folder: model, figures, axes, page."""
     from icaxes.report import run_demo
 
-    res = run_demo(output, source=source, limit=limit, seed=seed, explorer=explorer, console=err)
+    rank = display_rank or None
+    res = run_demo(output, source=source, limit=limit, seed=seed, explorer=explorer, console=err,
+                   display_rank=rank)
     s = res.report.summary
     out.print(f"[bold]icaxes demo[/]: {s['tokens']:,} tokens of {escape(source)}, {s['axes']} axes; "
               f"ICA {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
@@ -75,7 +82,7 @@ def demo(
     for a in range(min(12, res.ica.n_axes)):
         cat = (res.ica.categories or [None] * res.ica.n_axes)[a] or ""
         table.add_row(str(a), f"{res.ica.skewness[a]:.2f}", escape(cat),
-                      escape(", ".join(res.ica.top_tokens(a, 8))))
+                      escape(", ".join(res.ica.top_tokens(a, 8, max_rank=rank))))
     out.print(table)
     hb = s["heatmap_blocks"]
     out.print(f"heatmap diagonal blocks: ICA {hb['ica']['diagonal']:.2f} vs PCA {hb['pca']['diagonal']:.2f}; "

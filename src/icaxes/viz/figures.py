@@ -48,9 +48,18 @@ def _short(text: str, n: int = 30) -> str:
     return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
-def _axis_title(model: AxisModel, axis: int, n: int = 30) -> str:
-    label = model.labels[axis] if model.labels else ", ".join(model.top_tokens(axis, 3))
-    return _short(f"{axis}: {label}", n)
+def axis_label(model: AxisModel, axis: int, max_rank: int | None = None) -> str:
+    """The axis's label; with ``max_rank``, made from its top tokens among the first ``max_rank`` rows."""
+    if max_rank is None and model.labels:
+        return model.labels[axis]
+    from icaxes.interpret.labels import make_label
+
+    cat = model.categories[axis] if model.categories else None
+    return make_label(model.top_tokens(axis, 3, max_rank=max_rank), cat)
+
+
+def _axis_title(model: AxisModel, axis: int, n: int = 30, max_rank: int | None = None) -> str:
+    return _short(f"{axis}: {axis_label(model, axis, max_rank)}", n)
 
 
 def resolve_axis(model: AxisModel, key: int | str) -> int:
@@ -113,7 +122,8 @@ def _spread(values: np.ndarray, gap: float) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ heatmap
-def heatmap_data(model: AxisModel, n_axes: int = 10, top: int = 5) -> tuple[np.ndarray, list[str], list[int]]:
+def heatmap_data(model: AxisModel, n_axes: int = 10, top: int = 5, *, max_rank: int | None = None
+                 ) -> tuple[np.ndarray, list[str], list[int]]:
     """The matrix of :func:`plot_heatmap`: top tokens of the first axes x those axes.
 
     Parameters
@@ -123,6 +133,9 @@ def heatmap_data(model: AxisModel, n_axes: int = 10, top: int = 5) -> tuple[np.n
         The first ``n_axes`` axes (the most skewed).
     top : int, default 5
         Top tokens per axis.
+    max_rank : int, optional
+        Take the top tokens among the first ``max_rank`` rows only (the most frequent words:
+        on a large vocabulary the extreme rows of an axis are often rare names or codes).
 
     Returns
     -------
@@ -137,7 +150,7 @@ def heatmap_data(model: AxisModel, n_axes: int = 10, top: int = 5) -> tuple[np.n
     if n_axes < 1 or top < 1:
         raise InputError("n_axes and top must be at least 1")
     axes = list(range(n_axes))
-    rows = np.concatenate([model.top_indices(a, top) for a in axes])
+    rows = np.concatenate([model.top_indices(a, top, max_rank=max_rank) for a in axes])
     matrix = np.asarray(model.normalized[rows][:, axes], dtype=np.float64)
     return matrix, [model.tokens[i] for i in rows], axes
 
@@ -152,7 +165,7 @@ def block_means(matrix: np.ndarray, top: int) -> tuple[float, float]:
 
 
 def plot_heatmap(models: ModelsLike, base: str | Path, *, n_axes: int = 10, top: int = 5,
-                 vmin: float = -0.1, vmax: float = 1.0) -> list[Path]:
+                 vmin: float = -0.1, vmax: float = 1.0, max_rank: int | None = None) -> list[Path]:
     """Heatmap of the top tokens of the first axes, one panel per model (e.g. ICA beside PCA).
 
     Parameters
@@ -165,6 +178,8 @@ def plot_heatmap(models: ModelsLike, base: str | Path, *, n_axes: int = 10, top:
         Axes (columns) and top tokens per axis (rows per block).
     vmin, vmax : float
         Colour range of the normalised components.
+    max_rank : int, optional
+        Top tokens among the first ``max_rank`` rows only (see :func:`heatmap_data`).
 
     Returns
     -------
@@ -190,10 +205,10 @@ def plot_heatmap(models: ModelsLike, base: str | Path, *, n_axes: int = 10, top:
         norm = Normalize(vmin=vmin, vmax=vmax, clip=True)
         im = None
         for ax, (name, model) in zip(axs[0], items, strict=True):
-            matrix, tokens, axes = heatmap_data(model, n_axes, top)
+            matrix, tokens, axes = heatmap_data(model, n_axes, top, max_rank=max_rank)
             im = ax.imshow(matrix, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
             ax.set_yticks(range(n_rows), [_short(t, 18) for t in tokens], fontsize=7)
-            ax.set_xticks(range(n_axes), [_axis_title(model, a, 24) for a in axes], rotation=55,
+            ax.set_xticks(range(n_axes), [_axis_title(model, a, 24, max_rank) for a in axes], rotation=55,
                           ha="right", rotation_mode="anchor", fontsize=7)
             # thin lines between the token blocks of each axis
             for b in range(1, n_axes):
@@ -210,20 +225,23 @@ def plot_heatmap(models: ModelsLike, base: str | Path, *, n_axes: int = 10, top:
 
 
 # ------------------------------------------------------------------ scatter
-def scatter_tokens(model: AxisModel, x: int, y: int, n: int = 6) -> dict[str, list[int]]:
+def scatter_tokens(model: AxisModel, x: int, y: int, n: int = 6, *, max_rank: int | None = None
+                   ) -> dict[str, list[int]]:
     """Rows to label in :func:`plot_scatter`: top of ``x``, top of ``y`` and tokens mixing both."""
     xs, ys = model.normalized[:, x], model.normalized[:, y]
-    top_x = [int(i) for i in model.top_indices(x, n)]
-    top_y = [int(i) for i in model.top_indices(y, n) if int(i) not in top_x]
+    top_x = [int(i) for i in model.top_indices(x, n, max_rank=max_rank)]
+    top_y = [int(i) for i in model.top_indices(y, n, max_rank=max_rank) if int(i) not in top_x]
     # mixing both: the largest smaller-of-the-two values
     mix_score = np.minimum(xs, ys).astype(np.float64)
     mix_score[top_x + top_y] = -np.inf
+    if max_rank is not None:
+        mix_score[max_rank:] = -np.inf
     mix = [int(i) for i in np.argsort(-mix_score)[:n] if mix_score[i] > 0.1]
     return {"x": top_x, "y": top_y, "both": mix}
 
 
 def plot_scatter(model: AxisModel, x: int | str, y: int | str, base: str | Path, *, n_labels: int = 6,
-                 title: str | None = None) -> list[Path]:
+                 title: str | None = None, max_rank: int | None = None) -> list[Path]:
     """Scatter of two axes (normalised components) with labelled tokens.
 
     Parameters
@@ -237,11 +255,13 @@ def plot_scatter(model: AxisModel, x: int | str, y: int | str, base: str | Path,
     n_labels : int, default 6
         Labelled tokens per group (top of x, top of y, mixing both).
     title : str, optional
+    max_rank : int, optional
+        Label tokens among the first ``max_rank`` rows only.
     """
     ax_x, ax_y = resolve_axis(model, x), resolve_axis(model, y)
     if ax_x == ax_y:
         raise InputError(f"{x!r} and {y!r} name the same axis ({ax_x}); choose two different axes")
-    groups = scatter_tokens(model, ax_x, ax_y, n_labels)
+    groups = scatter_tokens(model, ax_x, ax_y, n_labels, max_rank=max_rank)
     labelled = np.array(sorted({i for g in groups.values() for i in g}), dtype=np.int64)
     rows = _plot_rows(model, labelled)
     N = model.normalized
@@ -272,8 +292,8 @@ def plot_scatter(model: AxisModel, x: int | str, y: int | str, base: str | Path,
                             va="center", fontsize=8, color=colors[key], zorder=4,
                             arrowprops={"arrowstyle": "-", "color": colors[key], "lw": 0.5,
                                         "alpha": 0.7})
-        ax.set_xlabel(f"axis {_axis_title(model, ax_x, 60)}", color=colors["x"])
-        ax.set_ylabel(f"axis {_axis_title(model, ax_y, 60)}", color=colors["y"])
+        ax.set_xlabel(f"axis {_axis_title(model, ax_x, 60, max_rank)}", color=colors["x"])
+        ax.set_ylabel(f"axis {_axis_title(model, ax_y, 60, max_rank)}", color=colors["y"])
         ax.set_title(title or f"{model.method.upper()}: two axes (normalised components)")
         ax.set_aspect("equal")
         return save_figure(fig, base)
@@ -281,7 +301,7 @@ def plot_scatter(model: AxisModel, x: int | str, y: int | str, base: str | Path,
 
 # ------------------------------------------------------------------ spiky shape
 def plot_spiky(models: ModelsLike, base: str | Path, *, axes: tuple[int, int] = (0, 1),
-               n_hist: int = 5) -> list[Path]:
+               n_hist: int = 5, max_rank: int | None = None) -> list[Path]:
     """The spiky shape of ICA against PCA.
 
     Top row: the first two axes (normalised components) of each model. Bottom row:
@@ -307,8 +327,8 @@ def plot_spiky(models: ModelsLike, base: str | Path, *, axes: tuple[int, int] = 
             ax.axhline(0, color="#555", lw=0.5)
             ax.axvline(0, color="#555", lw=0.5)
             ax.set_title(name)
-            ax.set_xlabel(f"axis {_axis_title(model, a, 32)}")
-            ax.set_ylabel(f"axis {_axis_title(model, b, 32)}")
+            ax.set_xlabel(f"axis {_axis_title(model, a, 32, max_rank)}")
+            ax.set_ylabel(f"axis {_axis_title(model, b, 32, max_rank)}")
             ax = axs[1, j]
             C = np.asarray(model.components, dtype=np.float64)
             lo, hi = -8.0, 16.0
@@ -393,15 +413,16 @@ def projection_coordinates(model: AxisModel, n_axes: int) -> np.ndarray:
 
 
 def plot_projection(model: AxisModel, base: str | Path, *, n_axes: int = 6, n_labels: int = 3,
-                    title: str | None = None) -> list[Path]:
+                    title: str | None = None, max_rank: int | None = None) -> list[Path]:
     """Projection of the tokens onto the first ``n_axes`` axes drawn as spokes.
 
     Tokens are coloured by the spoke they lean on most (grey when no axis holds more than
-    0.3 of them); the top ``n_labels`` tokens of each axis are labelled.
+    0.3 of them); the top ``n_labels`` tokens of each axis (among the first ``max_rank``
+    rows, if given) are labelled.
     """
     K = min(int(n_axes), model.n_axes)
     P = projection_coordinates(model, K)
-    labelled = np.concatenate([model.top_indices(k, n_labels) for k in range(K)])
+    labelled = np.concatenate([model.top_indices(k, n_labels, max_rank=max_rank) for k in range(K)])
     rows = _plot_rows(model, labelled)
     lead = np.argmax(model.normalized[rows, :K], axis=1)
     strong = model.normalized[rows, :K].max(axis=1) > 0.3
@@ -418,9 +439,9 @@ def plot_projection(model: AxisModel, base: str | Path, *, n_axes: int = 6, n_la
             ax.plot([0, c], [0, s], color=cmap(k % cmap.N), lw=1.0, alpha=0.9)
             ha = "left" if c > 0.2 else ("right" if c < -0.2 else "center")
             va = "bottom" if s > 0.2 else ("top" if s < -0.2 else "center")
-            ax.text(1.08 * c, 1.08 * s, _axis_title(model, k, 34), ha=ha, va=va, fontsize=8,
+            ax.text(1.08 * c, 1.08 * s, _axis_title(model, k, 34, max_rank), ha=ha, va=va, fontsize=8,
                     color=cmap(k % cmap.N), fontweight="bold")
-            idx = model.top_indices(k, n_labels)
+            idx = model.top_indices(k, n_labels, max_rank=max_rank)
             # a small stack of labels at the tokens' position, spread so they do not overlap
             ys = _spread(P[idx, 1], 0.065)
             for i, ty in zip(idx, ys, strict=True):
@@ -439,7 +460,7 @@ def plot_projection(model: AxisModel, base: str | Path, *, n_axes: int = 6, n_la
 # ------------------------------------------------------------------ all
 def write_figures(ica: AxisModel, pca: AxisModel, folder: str | Path, *, n_axes: int = 10,
                   scatter: tuple[int | str, int | str] | None = None, projection_axes: int = 6,
-                  name: str = "") -> dict[str, list[Path]]:
+                  name: str = "", max_rank: int | None = None) -> dict[str, list[Path]]:
     """Write every standard figure of an ICA model and its PCA baseline into ``folder``.
 
     Parameters
@@ -454,6 +475,9 @@ def write_figures(ica: AxisModel, pca: AxisModel, folder: str | Path, *, n_axes:
     projection_axes : int, default 6
     name : str
         Prefix of the panel titles (e.g. the source name).
+    max_rank : int, optional
+        Show and label tokens among the first ``max_rank`` rows only (the most frequent);
+        every row is still plotted and used by the model.
 
     Returns
     -------
@@ -465,12 +489,15 @@ def write_figures(ica: AxisModel, pca: AxisModel, folder: str | Path, *, n_axes:
     pre = f"{name} " if name else ""
     sx, sy = scatter if scatter is not None else (0, 1)
     pair = [(f"{pre}ICA", ica), (f"{pre}PCA", pca)]
+    r = max_rank
     return {
-        "heatmap": plot_heatmap(pair, folder / "heatmap", n_axes=n_axes),
-        "scatter": plot_scatter(ica, sx, sy, folder / "scatter",
+        "heatmap": plot_heatmap(pair, folder / "heatmap", n_axes=n_axes, max_rank=r),
+        "scatter": plot_scatter(ica, sx, sy, folder / "scatter", max_rank=r,
                                 title=f"{pre}ICA: two axes and the tokens between them"),
-        "spiky": plot_spiky(pair, folder / "spiky"),
+        "spiky": plot_spiky(pair, folder / "spiky", max_rank=r),
         "moments": plot_moments(pair, folder / "moments"),
-        "projection_ica": plot_projection(ica, folder / "projection_ica", n_axes=projection_axes),
-        "projection_pca": plot_projection(pca, folder / "projection_pca", n_axes=projection_axes),
+        "projection_ica": plot_projection(ica, folder / "projection_ica", n_axes=projection_axes,
+                                          max_rank=r),
+        "projection_pca": plot_projection(pca, folder / "projection_pca", n_axes=projection_axes,
+                                          max_rank=r),
     }
