@@ -368,12 +368,13 @@ def similarity_figure(df: pd.DataFrame, out: Path) -> list[Path]:
     fig, axs = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
     for ax, b, title in zip(axs, ("ws353", "simlex999"), ("WordSim-353", "SimLex-999"), strict=True):
         for method, style in (("ica", "o-"), ("pca", "s--"), ("raw", "^:")):
+            # "all" is drawn one step right of the largest p
             sub = df[df.method == method]
             xs = [int(p) if p != "all" else int(sp_max(df)) for p in sub.p]
             ax.plot(xs, sub[b], style, label=method.upper() if method != "raw" else "raw")
         ax.set_xscale("log")
         ax.set_title(title)
-        ax.set_xlabel("top-p axis terms kept")
+        ax.set_xlabel("top-p axis terms kept (rightmost: all)")
         ax.grid(alpha=0.3)
     axs[0].set_ylabel("Spearman rho")
     axs[0].legend(frameon=False)
