@@ -152,10 +152,11 @@ def analogy_table(sp: Spaces, p_values: Sequence[int | None] = P_VALUES, *, voca
         for p in p_values:
             r = analogy_accuracy(U, sp.index, qs, p, vocab=vocab, per_category=per_category, seed=seed)
             rows.append({"method": method, "p": "all" if p is None else p, "setting":
-                         f"{per_category}/category, {vocab // 1000}k vocab", "macro": round(r.macro, 4),
-                         "micro": round(r.micro, 4), "questions": r.n_questions})
+                         f"{per_category}/category, {min(vocab, len(sp.tokens)) // 1000}k vocab",
+                         "macro": round(r.macro, 4), "micro": round(r.micro, 4), "questions": r.n_questions})
         r = analogy_accuracy(U, sp.index, qs, None, vocab=full_vocab)
-        rows.append({"method": method, "p": "all", "setting": f"all questions, {full_vocab // 1000}k vocab",
+        n_full = min(full_vocab, len(sp.tokens))
+        rows.append({"method": method, "p": "all", "setting": f"all questions, {n_full // 1000}k vocab",
                      "macro": round(r.macro, 4), "micro": round(r.micro, 4), "questions": r.n_questions})
     return pd.DataFrame(rows)
 
