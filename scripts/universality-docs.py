@@ -16,13 +16,12 @@ from icaxes.universal.report import summary_table_markdown
 
 FIGURES = [
     "use-languages-merged-ica", "use-languages-merged-pca", "use-languages-matched-r",
-    "use-languages-corr-ja_use", "use-languages-projection-en_use", "use-languages-projection-ja_use",
-    "e5-languages-matched-r", "e5-languages-merged-ica", "english-models-matched-r",
-    "english-models-corr-glove", "images-matched-r", "images-top-images-images", "images-corr-images",
+    "use-languages-corr-ja_use", "use-languages-projection-ja_use",
+    "e5-languages-matched-r", "english-models-matched-r", "images-matched-r", "images-top-images-images",
 ]
 
 
-def main(report: str, docs: str = "docs/figures", width: int = 900) -> None:
+def main(report: str, docs: str = "docs/figures", width: int = 760) -> None:
     src = Path(report) / "figures"
     dst = Path(docs)
     dst.mkdir(parents=True, exist_ok=True)
@@ -36,7 +35,7 @@ def main(report: str, docs: str = "docs/figures", width: int = 900) -> None:
         if im.width > width:
             im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
         out = dst / f"universality-{name}.png"
-        im.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+        im.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
         total += out.stat().st_size
     print(f"figures: {total / 1024:.0f} KB", file=sys.stderr)
     print(summary_table_markdown(pd.read_csv(Path(report) / "tables" / "summary.csv")))
