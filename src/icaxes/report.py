@@ -348,7 +348,7 @@ class DemoResult:
 
 
 def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | None = None,
-             seed: int = 0, scatter: tuple[str, str] | None = ("italian", "cars"),
+             seed: int = 0, scatter: tuple[str, str] | None = ("italian", "suv"),
              explorer: bool = True, console: Any = None, display_rank: int | None = 50_000
              ) -> DemoResult:
     """Fit ICA and PCA on ``source`` and write the whole report folder atomically.
