@@ -112,6 +112,7 @@ def fit_dask(est: Any, X: Any) -> Any:
     mt = np.ascontiguousarray(white.matrix.T)
     k = mt.shape[1]
     Z = X.map_blocks(_whiten_block, mean, mt, work, dtype=work, chunks=(X.chunks[0], (k,))).persist()
+    est._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
     try:
         R, result = est._rotate(np.empty((0, k), dtype=work), pass_=DaskPass(Z))
         m34 = Z.map_blocks(_moment34_block, R, dtype=np.float64,

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from icaxes.decompose.solver import SolverResult, fastica_symmetric, random_orthogonal
+from icaxes.decompose.solver import SolverResult, fastica_symmetric
 from icaxes.decompose.whitening import apply_affine, fit_whitening
 from icaxes.errors import ConvergenceWarning
 from icaxes.io.embeddings import check_fit_matrix
@@ -60,6 +60,7 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         white = fit_whitening(X, self.n_components)
         work_dtype = np.float32 if X.dtype == np.float32 else np.float64
         Z = apply_affine(X, white.mean, white.matrix, out_dtype=work_dtype)
+        self._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
         R, result = self._rotate(Z)  # sources = Z @ R
         S = np.asarray(Z @ R.astype(work_dtype), dtype=np.float64)
         S2 = S * S
@@ -199,8 +200,15 @@ class ICA(_AxisTransform):
         self.progress = progress
 
     def _w_init(self, k: int) -> np.ndarray:
+        # scikit-learn's starting point for the same seed (a standard normal k x k matrix
+        # from RandomState(seed), decorrelated by the solver), with columns flipped where
+        # our whitening's eigenvector signs differ from scikit-learn's (first entry positive):
+        # FastICA has several fixed points on real embeddings, so the same start is what
+        # makes ICA(random_state=s) land on FastICA(random_state=s)'s solution
         rng = check_random_state(self.random_state)
-        return random_orthogonal(k, rng.randint(np.iinfo(np.int32).max))
+        w = rng.normal(size=(k, k))
+        signs = getattr(self, "_start_signs", None)
+        return w if signs is None or signs.shape != (k,) else w * signs
 
     def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, SolverResult]:
         w_init = self._w_init(Z.shape[1])
