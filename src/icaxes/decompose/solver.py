@@ -36,8 +36,10 @@ returns ``W_fp``, exactly as scikit-learn would return after that step. ``tol=1e
 paper's setting) means a FastICA step would move every row by less than about 1.4e-5 radians.
 ``n_iter`` counts passes over the data (both phases); ``change`` is the last criterion value.
 
-Initialisation: a random orthogonal matrix drawn from the seed (:func:`random_orthogonal`),
-as scikit-learn does, so different seeds explore different starting points.
+Initialisation: :class:`~icaxes.ICA` passes scikit-learn's starting matrix for the same
+seed (standard normal from ``RandomState(seed)``, column signs aligned with its whitening),
+decorrelated here. On real embeddings FastICA has several fixed points; the same start puts
+both on the same one (checked on 50,000 GloVe words in ``tests/test_solver.py``).
 """
 
 from __future__ import annotations
