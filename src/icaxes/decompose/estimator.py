@@ -62,12 +62,16 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Z = apply_affine(X, white.mean, white.matrix, out_dtype=work_dtype)
         self._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
         R, result = self._rotate(Z)  # sources = Z @ R
-        S = np.asarray(Z @ R.astype(work_dtype), dtype=np.float64)
-        S2 = S * S
-        m3 = np.mean(S2 * S, axis=0)
-        m4 = np.mean(S2 * S2, axis=0)
-        del S, S2
-        return self._set_fitted(white, R, result, m3, m4)
+        # third and fourth moments chunk by chunk: peak memory stays near X + Z
+        m3 = np.zeros(R.shape[1])
+        m4 = np.zeros(R.shape[1])
+        for start in range(0, Z.shape[0], 65536):
+            S = np.asarray(Z[start : start + 65536] @ R.astype(work_dtype), dtype=np.float64)
+            S2 = S * S
+            m3 += np.sum(S2 * S, axis=0)
+            m4 += np.sum(S2 * S2, axis=0)
+        n = Z.shape[0]
+        return self._set_fitted(white, R, result, m3 / n, m4 / n)
 
     def _set_fitted(self, white, R: np.ndarray, result: SolverResult | None, m3: np.ndarray,
                     m4: np.ndarray) -> _AxisTransform:
