@@ -29,7 +29,6 @@ ALIGNMENT_PAIRS: tuple[tuple[str, str, int | None, str, int | None, tuple[str, s
     ("en-ja static", "glove-6b-50d", 50000, "chive-ja", None, ("en", "ja")),
     ("en-fr USE", "use:en:5000", None, "use:fr:5000", None, ("en", "fr")),
     ("en-de USE", "use:en:5000", None, "use:de:5000", None, ("en", "de")),
-    ("en-ja USE", "use:en:5000", None, "use:ja:5000", None, ("en", "ja")),
 )
 MODEL_VERSION = 1
 
