@@ -17,7 +17,8 @@ from icaxes.universal.report import summary_table_markdown
 FIGURES = [
     "use-languages-merged-ica", "use-languages-merged-pca", "use-languages-matched-r",
     "use-languages-corr-ja_use", "use-languages-projection-ja_use",
-    "e5-languages-matched-r", "english-models-matched-r", "images-matched-r", "images-top-images-images",
+    "e5-languages-matched-r", "english-models-matched-r", "static-languages-merged-ica",
+    "images-matched-r", "images-top-images-images",
 ]
 
 
