@@ -30,7 +30,7 @@ ALIGNMENT_PAIRS: tuple[tuple[str, str, int | None, str, int | None, tuple[str, s
     ("en-fr USE", "use:en:5000", None, "use:fr:5000", None, ("en", "fr")),
     ("en-de USE", "use:en:5000", None, "use:de:5000", None, ("en", "de")),
 )
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # bumped when ICA fitting changes (new start point), so caches refit
 
 
 @dataclass
