@@ -154,7 +154,8 @@ class ICA(_AxisTransform):
     Parameters
     ----------
     random_state : int, RandomState or None
-        Seed of the starting rotation. The same seed gives the same axes.
+        Seed of the starting rotation. The same seed gives the same axes, and the same
+        start as scikit-learn's ``FastICA(random_state=seed)``, hence its solution.
     n_components : int, optional
         Number of whitened components kept (default: all ``n_features``).
     max_iter : int, default 10000
