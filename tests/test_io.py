@@ -269,3 +269,12 @@ def test_unknown_source_and_format(tmp_path):
 def test_missing_file_path_is_clear(tmp_path: Path):
     with pytest.raises(icaxes.errors.UnknownSourceError, match="neither a built-in source"):
         icaxes.load_embeddings(tmp_path / "missing.vec")
+
+
+def test_encoder_specs_are_sources():
+    # a cached-or-encoded real word list through the one entry point, with limit applied
+    emb = icaxes.load_embeddings("use:fr:300", limit=100)
+    assert len(emb) == 100 and emb.dim == 512
+    assert emb.tokens[0] == "de"
+    with pytest.raises(icaxes.InputError, match="does not cover language"):
+        icaxes.load_embeddings("use:xx:10")

@@ -99,6 +99,14 @@ def register_source(source: Source) -> None:
 DEFAULT_SOURCE = "glove-6b-50d"
 
 
+def _is_encoder_spec(name: str) -> bool:
+    """Whether ``name`` looks like an encoder spec (``e5:fr:5000``, ``minilm-tokens``)."""
+    if name == "minilm-tokens" or name.startswith("minilm-tokens:"):
+        return True
+    parts = name.split(":")
+    return len(parts) == 3 and parts[0] in ("e5", "use", "minilm")
+
+
 def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: int | None = None,
                     lowercase: bool = False, dedupe: bool = False,
                     token_filter: Callable[[str], bool] | str | None = None,
@@ -161,12 +169,20 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
             if clean:
                 token_filter = _with_clean(token_filter)
         raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
+    elif not Path(source).exists() and _is_encoder_spec(name):
+        from icaxes.io.encoders import load_spec
+
+        emb = load_spec(name, limit=limit)
+        if limit is not None and len(emb) > limit:
+            emb = emb.head(limit)
+        raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
     else:
         path = Path(source)
         if not path.exists():
             known = ", ".join(sorted(SOURCES))
             raise UnknownSourceError(
-                f"{name!r} is neither a built-in source ({known}) nor an existing file"
+                f"{name!r} is neither a built-in source ({known}), an encoder spec "
+                "(ENCODER:LANG:N, e.g. use:fr:5000, or minilm-tokens) nor an existing file"
             )
         raw_tokens, raw_vectors, freqs, meta = readers.read_path(
             path, limit=limit, format=format, tokens_path=tokens_path)
