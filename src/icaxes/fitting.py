@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from icaxes.io.atomic import atomic_dir
+from icaxes.io.atomic import atomic_dir, check_output_dir
 from icaxes.io.sources import load_embeddings
 from icaxes.model import AxisModel, fit_ica, fit_pca
 
@@ -30,7 +30,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
     The output folder appears only when both models are complete.
     """
     if output is not None:
-        _check_writable(Path(output))
+        check_output_dir(output)
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
                           token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean)
     ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress)
@@ -46,23 +46,3 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                 indent=2), encoding="utf-8")
     return FitResult(ica, pca)
 
-
-def _check_writable(output: Path) -> None:
-    """Fail on an unwritable output before the expensive work.
-
-    Permission bits do not stop root, so a temporary folder is really created (and removed)
-    next to the output: this also catches read-only file systems and pseudo file systems.
-    """
-    import tempfile
-
-    from icaxes.errors import OutputError
-    from icaxes.io.atomic import _check_parent
-
-    parent = _check_parent(output)
-    if output.exists() and not output.is_dir():
-        raise OutputError(f"output path {output} exists and is not a folder; choose another path")
-    try:
-        Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".probe", dir=parent)).rmdir()
-    except OSError as exc:
-        raise OutputError(
-            f"cannot write in {parent}: {exc.strerror or exc}; choose a writable path") from None

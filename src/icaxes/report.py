@@ -379,12 +379,13 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | N
     from rich.console import Console
 
     from icaxes.errors import InputError
-    from icaxes.fitting import _check_writable, fit_source
+    from icaxes.fitting import fit_source
+    from icaxes.io.atomic import check_output_dir
     from icaxes.viz.figures import resolve_axis
 
     console = console or Console(stderr=True)
     output = Path(output)
-    _check_writable(output)
+    check_output_dir(output)
     t0 = time.perf_counter()
     with atomic_dir(output) as tmp:
         console.print(f"[bold]1/2[/] fitting ICA and PCA on {source}"

@@ -478,10 +478,10 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
     bad = [t for t in tasks if t not in TASKS]
     if bad:
         raise InputError(f"unknown task(s) {', '.join(bad)}; choose from {', '.join(TASKS)}")
-    from icaxes.io.atomic import _check_parent, atomic_dir
+    from icaxes.io.atomic import atomic_dir, check_output_dir
 
     output = Path(output)
-    _check_parent(output)
+    check_output_dir(output)
     if model_dir is not None:
         from icaxes.model import load_model
 

@@ -29,6 +29,30 @@ def _check_parent(target: Path) -> Path:
     return parent
 
 
+def check_output_dir(target: str | os.PathLike[str]) -> Path:
+    """Fail early, with :class:`OutputError`, if the folder ``target`` could not be written.
+
+    Call it before expensive work. Permission bits do not stop root, so a temporary folder is
+    really created (and removed) next to ``target``: this also catches read-only and pseudo
+    file systems.
+
+    Returns
+    -------
+    Path
+        The parent folder of ``target`` (created if needed).
+    """
+    target = Path(target)
+    parent = _check_parent(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"output path {target} exists and is not a folder; choose another path")
+    try:
+        Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".probe", dir=parent)).rmdir()
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write in {parent}: {exc.strerror or exc}; choose a writable path") from None
+    return parent
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
