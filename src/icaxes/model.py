@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from icaxes.decompose.estimator import ICA, PCA, _AxisTransform
+from icaxes.decompose.estimator import FITTED_ARRAYS, ICA, PCA, _AxisTransform
 from icaxes.errors import InputError, ModelFormatError
 from icaxes.interpret.axes import (
     AxisWeight,
@@ -30,8 +30,6 @@ from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, unknown_token_message
 
 FORMAT_VERSION = 1
-_PARAM_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_", "skewness_",
-                 "kurtosis_", "explained_variance_", "signs_", "order_")
 
 
 @dataclass
@@ -205,7 +203,7 @@ class AxisModel:
         path = Path(path)
         est = self.transform
         with atomic_dir(path) as tmp:
-            arrays = {name: getattr(est, name) for name in _PARAM_ARRAYS}
+            arrays = {name: getattr(est, name) for name in FITTED_ARRAYS}
             np.savez(tmp / "transform.npz", **arrays)
             np.save(tmp / "components.npy", np.ascontiguousarray(self.components, dtype=np.float32))
             tok: dict[str, Any] = {"tokens": list(self.tokens)}
@@ -252,7 +250,7 @@ class AxisModel:
         est_cls = {"ICA": ICA, "PCA": PCA}[meta["estimator"]]
         est = est_cls(**meta["params"])
         with np.load(path / "transform.npz", allow_pickle=False) as npz:
-            for name in _PARAM_ARRAYS:
+            for name in FITTED_ARRAYS:
                 setattr(est, name, npz[name])
         est.n_features_in_ = meta["n_features_in"]
         est._n_features_out = est.components_.shape[0]

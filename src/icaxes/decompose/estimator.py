@@ -20,6 +20,7 @@ from icaxes.decompose.whitening import apply_affine, fit_whitening
 from icaxes.errors import ConvergenceWarning
 from icaxes.io.embeddings import check_fit_matrix
 
+#: the fitted arrays that define a transform (what a saved model stores)
 FITTED_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_",
                  "skewness_", "kurtosis_", "explained_variance_", "signs_", "order_")
 
@@ -41,7 +42,7 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ----------
         X : array-like of shape (n_samples, n_features)
             Training rows (n_samples >= n_features). A Dask array is fitted on its cluster
-        (covariance and solver passes as map-reduce over its chunks).
+            (covariance and solver passes as map-reduce over its chunks).
         y : None
             Ignored.
 
