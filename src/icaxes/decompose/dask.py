@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from icaxes.decompose.whitening import whitening_from_moments
+from icaxes.decompose.whitening import apply_affine, whitening_from_moments
 from icaxes.errors import InputError, require
 
 
@@ -55,10 +55,6 @@ def column_moments_dask(X: Any) -> tuple[np.ndarray, np.ndarray]:
                          chunks=((1,) * X.numblocks[0], (d,), (d,)), new_axis=2)
     cov = parts.sum(axis=0).compute() / n
     return mean, cov
-
-
-def _whiten_block(block: np.ndarray, mean: np.ndarray, mt: np.ndarray, dtype: Any) -> np.ndarray:
-    return ((np.asarray(block, dtype=np.float64) - mean) @ mt).astype(dtype)
 
 
 def _pass_block(block: np.ndarray, Wt: np.ndarray, loss: bool) -> np.ndarray:
@@ -109,9 +105,10 @@ def fit_dask(est: Any, X: Any) -> Any:
     mean, cov = column_moments_dask(X)
     white = whitening_from_moments(mean, cov, est.n_components)
     work = np.float32 if X.dtype == np.float32 else np.float64
-    mt = np.ascontiguousarray(white.matrix.T)
-    k = mt.shape[1]
-    Z = X.map_blocks(_whiten_block, mean, mt, work, dtype=work, chunks=(X.chunks[0], (k,))).persist()
+    k = white.matrix.shape[0]
+    # the same per-block arithmetic as the in-memory path
+    Z = X.map_blocks(apply_affine, mean, white.matrix, work, dtype=work,
+                     chunks=(X.chunks[0], (k,))).persist()
     est._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
     try:
         R, result = est._rotate(np.empty((0, k), dtype=work), pass_=DaskPass(Z))
@@ -121,11 +118,6 @@ def fit_dask(est: Any, X: Any) -> Any:
         del Z
     est.n_features_in_ = d
     return est._set_fitted(white, R, result, m34[0] / n, m34[1] / n)
-
-
-def _transform_block(block: np.ndarray, mean: np.ndarray, mt: np.ndarray, shift: np.ndarray,
-                     dtype: Any) -> np.ndarray:
-    return (np.asarray(block, dtype=np.float64) @ mt - shift).astype(dtype)
 
 
 def transform_dask(est: Any, X: Any) -> Any:
@@ -138,7 +130,5 @@ def transform_dask(est: Any, X: Any) -> Any:
             f"expected {est.n_features_in_} columns, got shape {X.shape}")
     X = _single_column_chunks(X)
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-    mt = np.ascontiguousarray(est.components_.T)
-    shift = est.mean_ @ mt
-    return X.map_blocks(_transform_block, est.mean_, mt, shift, dtype, dtype=dtype,
-                        chunks=(X.chunks[0], (mt.shape[1],)))
+    return X.map_blocks(apply_affine, est.mean_, est.components_, dtype, dtype=dtype,
+                        chunks=(X.chunks[0], (est.components_.shape[0],)))
