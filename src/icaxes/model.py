@@ -15,7 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from icaxes.decompose.estimator import FITTED_ARRAYS, ICA, PCA, _AxisTransform
+from icaxes.decompose.estimator import (
+    ICA,
+    PCA,
+    _AxisTransform,
+    load_estimator,
+    save_estimator_arrays,
+)
 from icaxes.errors import InputError, ModelFormatError
 from icaxes.interpret.axes import (
     AxisWeight,
@@ -203,8 +209,7 @@ class AxisModel:
         path = Path(path)
         est = self.transform
         with atomic_dir(path) as tmp:
-            arrays = {name: getattr(est, name) for name in FITTED_ARRAYS}
-            np.savez(tmp / "transform.npz", **arrays)
+            est_meta = save_estimator_arrays(est, tmp)
             np.save(tmp / "components.npy", np.ascontiguousarray(self.components, dtype=np.float32))
             tok: dict[str, Any] = {"tokens": list(self.tokens)}
             if self.frequencies is not None:
@@ -214,12 +219,7 @@ class AxisModel:
                 "format": "icaxes-axis-model",
                 "format_version": FORMAT_VERSION,
                 "method": self.method,
-                "estimator": type(est).__name__,
-                "params": {k: v for k, v in est.get_params().items() if _jsonable(v)},
-                "n_features_in": int(est.n_features_in_),
-                "n_iter": int(est.n_iter_),
-                "change": float(est.change_),
-                "converged": bool(est.converged_),
+                **est_meta,
                 "labels": self.labels,
                 "categories": self.categories,
                 "metadata": _json_safe(self.metadata),
@@ -247,14 +247,7 @@ class AxisModel:
         if meta.get("format") != "icaxes-axis-model" or meta.get("format_version", 0) > FORMAT_VERSION:
             raise ModelFormatError(f"{path}: unsupported model format {meta.get('format_version')}; "
                                    "upgrade icaxes or refit")
-        est_cls = {"ICA": ICA, "PCA": PCA}[meta["estimator"]]
-        est = est_cls(**meta["params"])
-        with np.load(path / "transform.npz", allow_pickle=False) as npz:
-            for name in FITTED_ARRAYS:
-                setattr(est, name, npz[name])
-        est.n_features_in_ = meta["n_features_in"]
-        est._n_features_out = est.components_.shape[0]
-        est.n_iter_, est.change_, est.converged_ = meta["n_iter"], meta["change"], meta["converged"]
+        est = load_estimator(path, meta)
         comps = np.load(path / "components.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
         freqs = tok.get("frequencies")
         return cls(tok["tokens"], comps, est, meta["method"],

@@ -8,6 +8,7 @@ axes by skewness, largest first (METHOD.md, section 1).
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -257,6 +258,36 @@ class PCA(_AxisTransform):
 
             raise InputError(f"order must be 'skewness' or 'variance', got {self.order!r}")
         return self.order == "skewness"
+
+
+def save_estimator_arrays(est: _AxisTransform, folder: Path) -> dict[str, Any]:
+    """Write ``folder/transform.npz`` (the fitted arrays) and return the JSON-able rest.
+
+    The returned dict (estimator class, parameters, convergence) goes into the folder's
+    metadata file; :func:`load_estimator` takes both back.
+    """
+    np.savez(folder / "transform.npz", **{name: getattr(est, name) for name in FITTED_ARRAYS})
+    return {
+        "estimator": type(est).__name__,
+        "params": {k: v for k, v in est.get_params().items()
+                   if v is None or isinstance(v, (bool, int, float, str))},
+        "n_features_in": int(est.n_features_in_),
+        "n_iter": int(est.n_iter_),
+        "change": float(est.change_),
+        "converged": bool(est.converged_),
+    }
+
+
+def load_estimator(folder: Path, meta: dict[str, Any]) -> _AxisTransform:
+    """Rebuild a fitted estimator from ``folder/transform.npz`` and its metadata dict."""
+    est = {"ICA": ICA, "PCA": PCA}[meta.get("estimator", "ICA")](**meta.get("params", {}))
+    with np.load(folder / "transform.npz", allow_pickle=False) as npz:
+        for name in FITTED_ARRAYS:
+            setattr(est, name, npz[name])
+    est.n_features_in_ = int(meta["n_features_in"])
+    est._n_features_out = est.components_.shape[0]
+    est.n_iter_, est.change_, est.converged_ = meta["n_iter"], meta["change"], meta["converged"]
+    return est
 
 
 def _is_dask(X: Any) -> bool:

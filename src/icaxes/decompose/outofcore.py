@@ -14,14 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from icaxes.decompose.estimator import load_estimator, save_estimator_arrays
+from icaxes.decompose.whitening import apply_affine
 from icaxes.errors import DimensionMismatchError, EmbeddingFormatError, InputError, ModelFormatError
 from icaxes.io.atomic import atomic_dir, atomic_file
 
 #: rows per transform chunk (64k x 300 float32 is 75 MB in, 75 MB out)
 TRANSFORM_ROWS = 65536
-
-_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_", "skewness_",
-           "kurtosis_", "explained_variance_", "signs_", "order_")
 
 
 def open_matrix(path: str | Path) -> np.ndarray:
@@ -88,20 +87,13 @@ def save_transform(est: Any, path: str | Path) -> Path:
     """Save a fitted estimator's arrays to a folder (``transform.npz`` + ``transform.json``)."""
     path = Path(path)
     with atomic_dir(path) as tmp:
-        np.savez(tmp / "transform.npz", **{name: getattr(est, name) for name in _ARRAYS})
-        meta = {"estimator": type(est).__name__, "n_features_in": int(est.n_features_in_),
-                "n_iter": int(est.n_iter_), "change": float(est.change_),
-                "converged": bool(est.converged_),
-                "params": {k: v for k, v in est.get_params().items()
-                           if v is None or isinstance(v, (bool, int, float, str))}}
+        meta = save_estimator_arrays(est, tmp)
         (tmp / "transform.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return path
 
 
 def load_transform(path: str | Path, method: str = "ica") -> Any:
     """Load the fitted estimator of a folder from :func:`save_transform` or ``icaxes fit``."""
-    from icaxes.decompose.estimator import ICA, PCA
-
     path = Path(path)
     for folder in (path, path / method):
         if (folder / "transform.npz").is_file():
@@ -116,13 +108,7 @@ def load_transform(path: str | Path, method: str = "ica") -> Any:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelFormatError(f"{folder}: unreadable model metadata ({exc}); refit") from exc
-    est = {"ICA": ICA, "PCA": PCA}[meta.get("estimator", "ICA")](**meta.get("params", {}))
-    with np.load(folder / "transform.npz", allow_pickle=False) as npz:
-        for name in _ARRAYS:
-            setattr(est, name, npz[name])
-    est.n_features_in_ = int(meta["n_features_in"])
-    est._n_features_out = est.components_.shape[0]
-    est.n_iter_, est.change_, est.converged_ = meta["n_iter"], meta["change"], meta["converged"]
+    est = load_estimator(folder, meta)
     return est
 
 
@@ -157,17 +143,16 @@ def transform_file(est: Any, source: str | Path, output: str | Path, *,
         raise InputError(f"{output}: output must end in .npy or .parquet")
     n = X.shape[0]
     k = est.components_.shape[0]
-    mt = np.ascontiguousarray(est.components_.T, dtype=np.float64)
-    shift = est.mean_ @ mt
     _, tick, close = _bar(progress, n)
     try:
         with atomic_file(output) as tmp:
             if output.suffix == ".npy":
                 out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, k))
                 for start in range(0, n, chunk_rows):
-                    block = np.asarray(X[start : start + chunk_rows], dtype=np.float64)
-                    out[start : start + block.shape[0]] = block @ mt - shift
-                    tick(block.shape[0])
+                    S = apply_affine(X[start : start + chunk_rows], est.mean_, est.components_,
+                                     np.float32)
+                    out[start : start + S.shape[0]] = S
+                    tick(S.shape[0])
                 out.flush()
                 del out
             else:
@@ -178,10 +163,10 @@ def transform_file(est: Any, source: str | Path, output: str | Path, *,
                 schema = pa.schema([(name, pa.float32()) for name in names])
                 with pq.ParquetWriter(tmp, schema) as writer:
                     for start in range(0, n, chunk_rows):
-                        block = np.asarray(X[start : start + chunk_rows], dtype=np.float64)
-                        S = (block @ mt - shift).astype(np.float32)
+                        S = apply_affine(X[start : start + chunk_rows], est.mean_, est.components_,
+                                         np.float32)
                         writer.write_table(pa.Table.from_arrays(list(S.T), schema=schema))
-                        tick(block.shape[0])
+                        tick(S.shape[0])
     finally:
         close()
     return output
