@@ -44,14 +44,10 @@ def fit(
     """Fit ICA (and the PCA baseline) on SOURCE and write a model folder."""
     from icaxes.fitting import fit_source
 
-    try:
-        result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
-                            token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
-                            tol=tol, progress=True, format=fmt, clean=clean)
-    except KeyboardInterrupt:
-        # typer's non-standalone mode turns Ctrl-C into a silent exit code; say what happened
-        print("error: interrupted; nothing was written", file=sys.stderr)
-        raise SystemExit(130) from None
+    # Ctrl-C is reported once for every command, by icaxes.cli.main
+    result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
+                        token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
+                        tol=tol, progress=True, format=fmt, clean=clean)
     ica = result.ica.transform
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"
