@@ -42,6 +42,11 @@ def test_matches_sklearn_paper_settings_on_50k_glove(glove_50k):
     assert est.converged_ and est.change_ < 1e-10
     r = matched_abs_r(S_ref, est.transform(X))
     assert r.min() >= 0.99, f"worst matched axis |r| = {r.min():.4f}"
+    # the fixed-point solver follows scikit-learn's path step for step, in float32
+    fp = ICA(random_state=0, solver="fixed-point").fit(X)
+    assert abs(fp.n_iter_ - ref.n_iter_) <= 2, (fp.n_iter_, ref.n_iter_)
+    assert est.n_iter_ < ref.n_iter_ / 2  # the quasi-Newton phase pays off
+    assert matched_abs_r(S_ref, fp.transform(X)).min() >= 0.999
 
 
 def test_recovers_known_sources(laplace_mixture):
@@ -96,6 +101,32 @@ def test_no_warning_when_converged(laplace_mixture):
         warnings.simplefilter("error", ConvergenceWarning)
         est = ICA(random_state=0).fit(X)
     assert est.converged_
+
+
+def test_change_estimate_tracks_the_exact_criterion(glove_5k):
+    """The k^2 first-order estimate is within a factor 2 of the exact criterion near a solution."""
+    from icaxes.decompose.solver import _change_estimate, _fastica_update, _Pass
+
+    X = glove_5k.vectors
+    w = fit_whitening(X)
+    Z = apply_affine(X, w.mean, w.matrix, np.float64)
+    sol = fastica_symmetric(Z, w_init=random_orthogonal(Z.shape[1], 0), tol=1e-8, max_iter=2000)
+    p = _Pass(Z, n_threads=1)
+    rng = np.random.default_rng(0)
+    for scale in (1e-2, 1e-3, 1e-4):
+        A = scale * rng.standard_normal(sol.unmixing.shape)
+        W = sol.unmixing + (A - A.T) @ sol.unmixing  # a nearby (re-orthogonalised) rotation
+        W = np.linalg.svd(W)[0] @ np.linalg.svd(W)[2]
+        C, a = p(W)
+        exact = _fastica_update(W, C, a)[1]
+        estimate = _change_estimate(C @ W.T, a)
+        assert 0.5 * exact <= estimate <= 2.0 * exact, (scale, exact, estimate)
+    p.close()
+
+
+def test_unknown_solver_rejected(glove_5k):
+    with pytest.raises(ValueError, match="solver"):
+        ICA(solver="newton").fit(glove_5k.vectors[:500])
 
 
 def test_unknown_method_rejected():

@@ -24,7 +24,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                seed: int = 0, lowercase: bool = False, dedupe: bool = False,
                token_filter: str | None = None, tokens_path: Any = None, max_iter: int = 10000,
                tol: float = 1e-10, progress: bool = False, format: str | None = None,
-               clean: bool | None = None) -> FitResult:
+               clean: bool | None = None, solver: str = "lbfgs") -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
     The output folder appears only when both models are complete.
@@ -33,7 +33,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
         check_output_dir(output)
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
                           token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean)
-    ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress)
+    ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver)
     pca = fit_pca(emb)
     if output is not None:
         with atomic_dir(output) as tmp:
@@ -42,7 +42,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
             (tmp / "run.json").write_text(json.dumps(
                 {"source": str(source), "limit": limit, "seed": seed, "lowercase": lowercase,
                  "dedupe": dedupe, "filter": token_filter, "clean": clean, "max_iter": max_iter,
-                 "tol": tol},
+                 "tol": tol, "solver": solver},
                 indent=2), encoding="utf-8")
     return FitResult(ica, pca)
 

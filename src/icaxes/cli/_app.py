@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +21,19 @@ app = typer.Typer(
 
 #: progress bars and tables go to stderr so stdout stays machine-readable where it matters
 err = Console(stderr=True)
+
+
+
+class Solver(StrEnum):
+    """The ICA solvers (see :class:`icaxes.ICA`)."""
+
+    lbfgs = "lbfgs"
+    fixed_point = "fixed-point"
+
+
+#: the ICA solver option of the fitting commands
+SolverOption = Annotated[Solver, typer.Option(
+    help="lbfgs: fast; fixed-point: scikit-learn's FastICA path step for step (same fixed point).")]
 out = Console(soft_wrap=True)
 
 

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from icaxes.cli._app import app, err, out
+from icaxes.cli._app import Solver, SolverOption, app, err, out
 from icaxes.errors import IcaxesError, InputError
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
@@ -40,6 +40,7 @@ def fit(
     = None,
     max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = 10000,
     tol: Annotated[float, typer.Option(help="Convergence tolerance (paper: 1e-10).")] = 1e-10,
+    solver: SolverOption = Solver.lbfgs,
 ) -> None:
     """Fit ICA (and the PCA baseline) on SOURCE and write a model folder."""
     from icaxes.fitting import fit_source
@@ -47,7 +48,7 @@ def fit(
     # Ctrl-C is reported once for every command, by icaxes.cli.main
     result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
                         token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
-                        tol=tol, progress=True, format=fmt, clean=clean)
+                        tol=tol, progress=True, format=fmt, clean=clean, solver=solver.value)
     ica = result.ica.transform
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"

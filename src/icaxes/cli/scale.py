@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from icaxes.cli._app import app, err
+from icaxes.cli._app import Solver, SolverOption, app, err
 from icaxes.cli.core import _one_line_errors
 from icaxes.errors import InputError
 
@@ -67,19 +67,22 @@ def fit_array(
     engine: Engine = "numpy",
     scheduler: Scheduler = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per Dask chunk.")] = 65536,
+    solver: SolverOption = Solver.lbfgs,
 ) -> None:
     """Fit ICA on a (sample of a) large .npy matrix; writes transform.npz + transform.json."""
     with _one_line_errors():
-        _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows)
+        _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
+                   solver)
 
 
-def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows):
+def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
+               solver):
     import numpy as np
 
     from icaxes.decompose.estimator import ICA
     from icaxes.decompose.outofcore import fit_sample, open_matrix, save_transform
 
-    est = ICA(random_state=seed, max_iter=max_iter, tol=tol, progress=True)
+    est = ICA(random_state=seed, max_iter=max_iter, tol=tol, progress=True, solver=solver.value)
     with _client(engine, scheduler):
         if engine == "dask":
             if sample is not None or weights is not None:

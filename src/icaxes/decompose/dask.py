@@ -57,18 +57,16 @@ def column_moments_dask(X: Any) -> tuple[np.ndarray, np.ndarray]:
     return mean, cov
 
 
-def _pass_block(block: np.ndarray, Wt: np.ndarray, loss: bool) -> np.ndarray:
+def _pass_block(block: np.ndarray, Wt: np.ndarray) -> np.ndarray:
     from icaxes.decompose.solver import _Pass
 
     p = _Pass(np.ascontiguousarray(block), n_threads=1)
-    C, a, lc = p(Wt.T.astype(np.float64), loss=loss)
+    C, a = p(Wt.T.astype(np.float64))
     k = Wt.shape[0]
     n = block.shape[0]
-    out = np.zeros((1, k + 2, k))
+    out = np.zeros((1, k + 1, k))
     out[0, :k] = C * n
     out[0, k] = (1.0 - a) * n
-    if loss:
-        out[0, k + 1] = (lc + np.log(2.0)) * n
     return out
 
 
@@ -79,16 +77,13 @@ class DaskPass:
         self.Z = Z
         self.n, self.k = Z.shape
 
-    def __call__(self, W: np.ndarray, loss: bool = False) -> tuple:
+    def __call__(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Wt = np.ascontiguousarray(W.T, dtype=self.Z.dtype)
         k = self.k
-        parts = self.Z.map_blocks(_pass_block, Wt, loss, dtype=np.float64,
-                                  chunks=((1,) * self.Z.numblocks[0], (k + 2,), (k,)), new_axis=2)
+        parts = self.Z.map_blocks(_pass_block, Wt, dtype=np.float64,
+                                  chunks=((1,) * self.Z.numblocks[0], (k + 1,), (k,)), new_axis=2)
         total = parts.sum(axis=0).compute()
-        C = total[:k] / self.n
-        a = 1.0 - total[k] / self.n
-        lc = total[k + 1] / self.n - np.log(2.0) if loss else None
-        return C, a, lc
+        return total[:k] / self.n, 1.0 - total[k] / self.n
 
 
 def _moment34_block(block: np.ndarray, R: np.ndarray) -> np.ndarray:

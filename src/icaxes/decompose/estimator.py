@@ -168,6 +168,11 @@ class ICA(_AxisTransform):
         the solution on real embeddings).
     progress : bool, default False
         Show a progress bar while solving.
+    solver : {"lbfgs", "fixed-point"}, default "lbfgs"
+        ``"lbfgs"``: FastICA steps, then L-BFGS on the orthogonal group (fast; reaches a
+        FastICA fixed point, usually scikit-learn's). ``"fixed-point"``: plain FastICA steps
+        only, scikit-learn's path step for step (same iterations and fixed point, slower).
+        Both stop on the same criterion.
 
     Attributes
     ----------
@@ -199,12 +204,14 @@ class ICA(_AxisTransform):
     """
 
     def __init__(self, random_state: Any = None, *, n_components: int | None = None,
-                 max_iter: int = 10000, tol: float = 1e-10, progress: bool = False) -> None:
+                 max_iter: int = 10000, tol: float = 1e-10, progress: bool = False,
+                 solver: str = "lbfgs") -> None:
         self.random_state = random_state
         self.n_components = n_components
         self.max_iter = max_iter
         self.tol = tol
         self.progress = progress
+        self.solver = solver
 
     def _w_init(self, k: int) -> np.ndarray:
         # scikit-learn's starting point for the same seed (a standard normal k x k matrix
@@ -217,12 +224,17 @@ class ICA(_AxisTransform):
         signs = getattr(self, "_start_signs", None)
         return w if signs is None or signs.shape != (k,) else w * signs
 
+    def _sort_by_skewness(self) -> bool:
+        if self.solver not in ("lbfgs", "fixed-point"):
+            raise ValueError(f"solver must be 'lbfgs' or 'fixed-point', got {self.solver!r}")
+        return True
+
     def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, SolverResult]:
         w_init = self._w_init(Z.shape[1])
         callback, close = _progress_callback(self.progress, self.max_iter, self.tol)
         try:
             result = fastica_symmetric(Z, w_init=w_init, max_iter=self.max_iter, tol=self.tol,
-                                       callback=callback, pass_=pass_)
+                                       callback=callback, pass_=pass_, method=self.solver)
         finally:
             close()
         if not result.converged:
