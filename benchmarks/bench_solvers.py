@@ -40,10 +40,12 @@ def load(data: str, rows: int | None) -> np.ndarray:
 
         return np.ascontiguousarray(load_embeddings("glove-6b-50d", limit=rows).vectors)
     if data == "minilm384":
-        # real 384d sentence embeddings: 117,659 WordNet glosses through all-MiniLM-L6-v2 (cached)
+        # real sentence embeddings: 117,659 WordNet glosses through all-MiniLM-L6-v2 (cached);
+        # 3 of its 384 output columns are constant (0 variance) and cannot be whitened: drop them
         from icaxes.io.sources import load_embeddings
 
-        return np.ascontiguousarray(load_embeddings("minilm-glosses", limit=rows).vectors)
+        X = load_embeddings("minilm-glosses", limit=rows).vectors
+        return np.ascontiguousarray(X[:, X.std(axis=0) > 1e-6])
     if data == "synth1024":
         # seeded mixture of skewed, heavy-tailed and near-Gaussian sources (a known answer)
         rng = np.random.default_rng(0)

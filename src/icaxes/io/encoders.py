@@ -386,8 +386,9 @@ def encode_wordnet_glosses(encoder: str = "minilm", *, limit: int | None = None,
     CACHE_STATS["miss"] += 1
     if use_cache:
         with atomic_file(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, tokens=np.array(ids, dtype=str), vectors=vectors,
-                     glosses=np.array(glosses, dtype=str))
+            # no gloss texts: fixed-width unicode would more than double the file, and
+            # wordnet_glosses() reads them again in a second
+            np.savez(fh, tokens=np.array(ids, dtype=str), vectors=vectors)
     return Embeddings(ids, vectors, None, {**meta, "cache": "miss"})
 
 
