@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from icaxes.decompose.solver import SolverResult, fastica_symmetric
-from icaxes.decompose.whitening import apply_affine, fit_whitening
+from icaxes.decompose.whitening import CHUNK_ROWS, apply_affine, fit_whitening
 from icaxes.errors import ConvergenceWarning
 from icaxes.io.embeddings import check_fit_matrix
 
@@ -64,11 +64,12 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Z = apply_affine(X, white.mean, white.matrix, out_dtype=work_dtype)
         self._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
         R, result = self._rotate(Z)  # sources = Z @ R
-        # third and fourth moments chunk by chunk: peak memory stays near X + Z
+        # third and fourth moments chunk by chunk (float64 temporaries of CHUNK_ROWS rows):
+        # peak memory stays near X + Z
         m3 = np.zeros(R.shape[1])
         m4 = np.zeros(R.shape[1])
-        for start in range(0, Z.shape[0], 65536):
-            S = np.asarray(Z[start : start + 65536] @ R.astype(work_dtype), dtype=np.float64)
+        for start in range(0, Z.shape[0], CHUNK_ROWS):
+            S = np.asarray(Z[start : start + CHUNK_ROWS] @ R.astype(work_dtype), dtype=np.float64)
             S2 = S * S
             m3 += np.sum(S2 * S, axis=0)
             m4 += np.sum(S2 * S2, axis=0)
