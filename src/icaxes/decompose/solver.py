@@ -13,8 +13,9 @@ Objective and solution
 
 Algorithm
     1. Fixed-point phase: plain symmetric FastICA steps (robust far from the solution)
-       until the change falls below ``switch_tol`` (default 1e-4), at most 100 steps (plain
-       FastICA can cycle between two rotations when some axes are nearly Gaussian).
+       until the change falls below ``switch_tol`` (default 1e-4), or has not halved in 30
+       steps, or after 100 steps (plain FastICA can cycle between two rotations when some
+       axes are nearly Gaussian, and crawls in high dimension from a random start).
     2. Quasi-Newton phase on the orthogonal group: ``W <- cay(D) W`` with the Cayley
        rotation ``cay(D) = (I - D/2)^{-1} (I + D/2)`` (one k x k LU solve) and ``D`` skew
        from L-BFGS on the relative gradient ``G = skew(M)``, ``M = s_i E[tanh(y_i) y_j]``,
@@ -82,6 +83,9 @@ FIXED_POINT_STEPS = 100
 
 #: change below which the quasi-Newton phase starts
 SWITCH_TOL = 1e-4
+
+#: the quasi-Newton phase also starts when the change has not halved for this many steps
+STALL_STEPS = 30
 
 #: smallest backtracking step (then the step is taken anyway)
 MIN_STEP = 1e-3
@@ -289,6 +293,7 @@ def fastica_symmetric(
 def _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol) -> SolverResult:
     W = symmetric_decorrelation(np.asarray(w_init, dtype=np.float64))
     it = 0
+    best, since_best = np.inf, 0
     # phase 1: plain FastICA steps
     while it < max_iter:
         it += 1
@@ -300,7 +305,9 @@ def _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol) -> Solver
             return SolverResult(W_fp, it, change, True)
         if it == max_iter:
             return SolverResult(W_fp, it, change, False)
-        if method == "lbfgs" and (change < switch_tol or it >= FIXED_POINT_STEPS):
+        best, since_best = (change, 0) if change < 0.5 * best else (best, since_best + 1)
+        stalled = since_best >= STALL_STEPS or it >= FIXED_POINT_STEPS
+        if method == "lbfgs" and (change < switch_tol or stalled):
             break
         W = W_fp
     # phase 2: L-BFGS on the orthogonal group from W (whose C and a are known)
@@ -323,6 +330,15 @@ def _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol) -> Solver
             step *= 0.5  # overshoot: backtrack along the same direction
             W = _cayley(step * D) @ W_prev
             continue
+        new_signs = np.where(a - np.diag(M) > 0, 1.0, -1.0)
+        if np.any(new_signs != signs):
+            # an axis changed side (possible when the switch came early): new objective,
+            # so the curvature pairs no longer apply
+            signs = new_signs
+            G_new = _skew(signs[:, None] * M)
+            G = None
+            mem_s.clear()
+            mem_y.clear()
         change = _change_estimate(M, a)
         if change < CHECK_FACTOR * tol or it == max_iter:  # exact criterion near the end only
             W_fp, change = _fastica_update(W, C, a)
@@ -332,8 +348,8 @@ def _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol) -> Solver
                 return SolverResult(W_fp, it, change, change < tol)
         if callback is not None:
             callback(it, change)
-        s_vec, y_vec = step * D, G_new - G
-        if float(np.sum(s_vec * y_vec)) > 1e-12 * float(np.sum(y_vec * y_vec)):
+        s_vec, y_vec = step * D, None if G is None else G_new - G
+        if y_vec is not None and float(np.sum(s_vec * y_vec)) > 1e-12 * float(np.sum(y_vec * y_vec)):
             mem_s.append(s_vec)
             mem_y.append(y_vec)
             if len(mem_s) > MEMORY:
