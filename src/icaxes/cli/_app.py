@@ -21,7 +21,7 @@ app = typer.Typer(
 
 #: progress bars and tables go to stderr so stdout stays machine-readable where it matters
 err = Console(stderr=True)
-
+out = Console(soft_wrap=True)
 
 
 class Solver(StrEnum):
@@ -34,7 +34,6 @@ class Solver(StrEnum):
 #: the ICA solver option of the fitting commands
 SolverOption = Annotated[Solver, typer.Option(
     help="lbfgs: fast; fixed-point: scikit-learn's FastICA path step for step (same fixed point).")]
-out = Console(soft_wrap=True)
 
 
 def fail(message: str) -> None:

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from icaxes.decompose.solver import SolverResult, fastica_symmetric
+from icaxes.decompose.solver import METHODS, SolverResult, fastica_symmetric
 from icaxes.decompose.whitening import CHUNK_ROWS, apply_affine, fit_whitening
 from icaxes.errors import ConvergenceWarning
 from icaxes.io.embeddings import check_fit_matrix
@@ -226,7 +226,7 @@ class ICA(_AxisTransform):
         return w if signs is None or signs.shape != (k,) else w * signs
 
     def _sort_by_skewness(self) -> bool:
-        if self.solver not in ("lbfgs", "fixed-point"):
+        if self.solver not in METHODS:
             raise ValueError(f"solver must be 'lbfgs' or 'fixed-point', got {self.solver!r}")
         return True
 

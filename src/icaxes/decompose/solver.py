@@ -94,6 +94,9 @@ MIN_STEP = 1e-3
 #: estimate is below this many times ``tol``
 CHECK_FACTOR = 100.0
 
+#: the solver methods: L-BFGS after FastICA steps, or FastICA steps only
+METHODS = ("lbfgs", "fixed-point")
+
 #: number of L-BFGS memory pairs
 MEMORY = 7
 
@@ -276,7 +279,7 @@ def fastica_symmetric(
     -------
     SolverResult
     """
-    if method not in ("lbfgs", "fixed-point"):
+    if method not in METHODS:
         raise ValueError(f"method must be 'lbfgs' or 'fixed-point', got {method!r}")
     # the k x k algebra (eigh, LU) is small next to a pass, and threaded BLAS on it spends
     # more in synchronisation than it saves (badly so when other processes share the cores)
