@@ -1,7 +1,8 @@
 """Fit and transform on Dask arrays: every pass over the rows is a map-reduce over chunks.
 
 The covariance is a sum of per-chunk ``X_c^T X_c`` (float64), each solver iteration sums the
-per-chunk ``tanh(Z_c W^T)^T Z_c`` and ``sum tanh^2`` to k x k on the client, and the
+per-chunk ``tanh(Z_c W^T)^T Z_c`` and ``sum tanh^2`` (near the end, every tenth pass, also
+``(1 - tanh^2)^T Z_c^2`` for the Hessian diagonal) to k x k on the client, and the
 transform is a blockwise map. The whitened data stay on the workers (``persist``), so only
 k x k matrices travel per iteration. With a ``distributed.Client`` active, the work runs on
 its cluster; otherwise on Dask's default scheduler.
@@ -57,16 +58,18 @@ def column_moments_dask(X: Any) -> tuple[np.ndarray, np.ndarray]:
     return mean, cov
 
 
-def _pass_block(block: np.ndarray, Wt: np.ndarray) -> np.ndarray:
+def _pass_block(block: np.ndarray, Wt: np.ndarray, curvature: bool) -> np.ndarray:
     from icaxes.decompose.solver import _Pass
 
     p = _Pass(np.ascontiguousarray(block), n_threads=1)
-    C, a = p(Wt.T.astype(np.float64))
+    C, a, P = p(Wt.T.astype(np.float64), curvature)
     k = Wt.shape[0]
     n = block.shape[0]
-    out = np.zeros((1, k + 1, k))
+    out = np.zeros((1, 2 * k + 1 if curvature else k + 1, k))
     out[0, :k] = C * n
     out[0, k] = (1.0 - a) * n
+    if P is not None:
+        out[0, k + 1 :] = P * n
     return out
 
 
@@ -77,13 +80,14 @@ class DaskPass:
         self.Z = Z
         self.n, self.k = Z.shape
 
-    def __call__(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, W: np.ndarray, curvature: bool = False) -> tuple:
         Wt = np.ascontiguousarray(W.T, dtype=self.Z.dtype)
         k = self.k
-        parts = self.Z.map_blocks(_pass_block, Wt, dtype=np.float64,
-                                  chunks=((1,) * self.Z.numblocks[0], (k + 1,), (k,)), new_axis=2)
-        total = parts.sum(axis=0).compute()
-        return total[:k] / self.n, 1.0 - total[k] / self.n
+        rows = 2 * k + 1 if curvature else k + 1
+        parts = self.Z.map_blocks(_pass_block, Wt, curvature, dtype=np.float64,
+                                  chunks=((1,) * self.Z.numblocks[0], (rows,), (k,)), new_axis=2)
+        total = parts.sum(axis=0).compute() / self.n
+        return total[:k], 1.0 - total[k], total[k + 1 :] if curvature else None
 
 
 def _moment34_block(block: np.ndarray, R: np.ndarray) -> np.ndarray:
