@@ -53,6 +53,20 @@ def test_inverse_transform_roundtrip(glove_20k):
     np.testing.assert_allclose(ica.inverse_transform(ica.transform(X)), X, atol=1e-4)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fit_transform_equals_fit_then_transform(glove_20k, dtype):
+    """fit_transform rotates the whitened copy in place: same values as transform, same dtype."""
+    X = glove_20k.vectors.astype(dtype)
+    est = ICA(random_state=0)
+    S = est.fit_transform(X)
+    assert S.dtype == dtype and S.shape == (X.shape[0], est.components_.shape[0])
+    # float32 rounding of the whitened copy vs a float64 product cast once
+    np.testing.assert_allclose(S, est.transform(X), atol=1e-4 if dtype == np.float32 else 1e-10)
+    pca = PCA()
+    np.testing.assert_allclose(pca.fit_transform(X), pca.transform(X),
+                               atol=1e-4 if dtype == np.float32 else 1e-10)
+
+
 def test_save_load_bit_for_bit(tmp_path, glove_20k):
     model = icaxes.fit_ica(glove_20k, seed=0)
     model.save(tmp_path / "m")

@@ -51,11 +51,44 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         -------
         self
         """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Fit on ``X`` and return its components.
+
+        The same values as ``fit(X).transform(X)`` up to rounding in the input's precision,
+        without a second pass over ``X``: the whitened working copy made for the fit is
+        rotated in place, so the peak memory is ``X`` plus one copy.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows; a Dask array gives a Dask array back.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            float32 for float32 input, else float64.
+        """
+        Z = self._fit(X)
+        if Z is None:  # Dask: blockwise transform on the cluster
+            return self.transform(X)
+        R = self.rotation_.astype(Z.dtype)
+        for start in range(0, Z.shape[0], CHUNK_ROWS):
+            Z[start : start + CHUNK_ROWS] = Z[start : start + CHUNK_ROWS] @ R
+        return Z
+
+    def _fit(self, X: Any) -> np.ndarray | None:
+        """Fit the attributes; return the whitened working copy (None for a Dask array)."""
         self._sort_by_skewness()  # validates parameters before any work
         if _is_dask(X):
             from icaxes.decompose.dask import fit_dask
 
-            return fit_dask(self, X)
+            fit_dask(self, X)
+            return None
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                           copy=False, reset=True)
         check_fit_matrix(X, what="X")
@@ -74,7 +107,8 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             m3 += np.sum(S2 * S, axis=0)
             m4 += np.sum(S2 * S2, axis=0)
         n = Z.shape[0]
-        return self._set_fitted(white, R, result, m3 / n, m4 / n)
+        self._set_fitted(white, R, result, m3 / n, m4 / n)
+        return Z
 
     def _set_fitted(self, white, R: np.ndarray, result: SolverResult | None, m3: np.ndarray,
                     m4: np.ndarray) -> _AxisTransform:
