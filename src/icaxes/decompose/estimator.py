@@ -58,8 +58,8 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """Fit on ``X`` and return its components.
 
         The same values as ``fit(X).transform(X)`` up to rounding in the input's precision,
-        without a second pass over ``X``: the whitened working copy made for the fit is
-        rotated in place, so the peak memory is ``X`` plus one copy.
+        without a second pass over ``X``: the fit rotates its whitened working copy in place
+        and returns it, so the peak memory is ``X`` plus one copy.
 
         Parameters
         ----------
@@ -73,16 +73,14 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ndarray of shape (n_samples, n_components)
             float32 for float32 input, else float64.
         """
-        Z = self._fit(X)
-        if Z is None:  # Dask: blockwise transform on the cluster
-            return self.transform(X)
-        R = self.rotation_.astype(Z.dtype)
-        for start in range(0, Z.shape[0], CHUNK_ROWS):
-            Z[start : start + CHUNK_ROWS] = Z[start : start + CHUNK_ROWS] @ R
-        return Z
+        S = self._fit(X)
+        return self.transform(X) if S is None else S  # Dask: blockwise transform on the cluster
 
     def _fit(self, X: Any) -> np.ndarray | None:
-        """Fit the attributes; return the whitened working copy (None for a Dask array)."""
+        """Fit the attributes; return the training rows' components (None for a Dask array).
+
+        The components are the whitened working copy, rotated in place chunk by chunk.
+        """
         self._sort_by_skewness()  # validates parameters before any work
         if _is_dask(X):
             from icaxes.decompose.dask import fit_dask
@@ -97,17 +95,25 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Z = apply_affine(X, white.mean, white.matrix, out_dtype=work_dtype)
         self._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
         R, result = self._rotate(Z)  # sources = Z @ R
-        # third and fourth moments chunk by chunk (float64 temporaries of CHUNK_ROWS rows):
-        # peak memory stays near X + Z
+        # rotate Z into the sources in place, with their third and fourth moments, chunk by
+        # chunk (float64 temporaries of CHUNK_ROWS rows): peak memory stays near X + Z
         m3 = np.zeros(R.shape[1])
         m4 = np.zeros(R.shape[1])
+        Rw = R.astype(work_dtype)
         for start in range(0, Z.shape[0], CHUNK_ROWS):
-            S = np.asarray(Z[start : start + CHUNK_ROWS] @ R.astype(work_dtype), dtype=np.float64)
+            part = Z[start : start + CHUNK_ROWS]
+            part[...] = part @ Rw
+            S = np.asarray(part, dtype=np.float64)
             S2 = S * S
             m3 += np.sum(S2 * S, axis=0)
             m4 += np.sum(S2 * S2, axis=0)
         n = Z.shape[0]
         self._set_fitted(white, R, result, m3 / n, m4 / n)
+        # the fitted signs and order, column by column (no second GEMM)
+        flip = self.signs_[self.order_].astype(work_dtype)
+        for start in range(0, n, CHUNK_ROWS):
+            part = Z[start : start + CHUNK_ROWS]
+            part[...] = part[:, self.order_] * flip
         return Z
 
     def _set_fitted(self, white, R: np.ndarray, result: SolverResult | None, m3: np.ndarray,
