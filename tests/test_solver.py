@@ -169,3 +169,31 @@ def test_unknown_solver_rejected(glove_5k):
 def test_unknown_method_rejected():
     with pytest.raises(ValueError, match="method"):
         fastica_symmetric(np.zeros((10, 2)), w_init=np.eye(2), method="newton")
+
+
+def test_pass_gives_the_same_bits_collected_or_streamed_on_any_thread_count(glove_5k, monkeypatch):
+    """Chunk partial sums, collected or streamed (bounded memory), add up in the same order."""
+    from icaxes.decompose import solver
+
+    X = glove_5k.vectors
+    w = fit_whitening(X)
+    Z = apply_affine(X, w.mean, w.matrix, np.float32)
+    W = random_orthogonal(Z.shape[1], 2)
+    results = []
+    for limit in (solver.PARTIALS_BYTES, 0):  # 0: stream the partial sums
+        monkeypatch.setattr(solver, "PARTIALS_BYTES", limit)
+        for threads in (1, 2, 3):
+            p = solver._Pass(Z, n_threads=threads, chunk_rows=64)  # 79 chunks
+            assert p.stream == (limit == 0)
+            results.append(p(W, True))
+            p.close()
+    for C, a, P in results[1:]:
+        np.testing.assert_array_equal(C, results[0][0])
+        np.testing.assert_array_equal(a, results[0][1])
+        np.testing.assert_array_equal(P, results[0][2])
+    Y = Z.astype(np.float64) @ W.T
+    T = np.tanh(Y)
+    C, a, P = results[0]
+    np.testing.assert_allclose(C, T.T @ Z / len(Z), atol=1e-5)
+    np.testing.assert_allclose(a, 1 - np.mean(T**2, axis=0), atol=1e-5)
+    np.testing.assert_allclose(P, (1 - T**2).T @ Y**2 / len(Z), atol=1e-4)

@@ -38,8 +38,11 @@ Algorithm
 Each iteration costs one pass over ``Z``: two GEMMs (``Z W^T`` and ``tanh(Y)^T Z``) in the
 data's dtype (float32 for float32 input) done chunk by chunk on a thread pool so that the
 ``tanh`` and the column sums run on every core while the chunk is still in cache; the k x k
-algebra is float64 on one BLAS thread. Partial sums are reduced in chunk order, so results
-are bit for bit reproducible on one machine.
+algebra is float64 (on one BLAS thread below ``ALGEBRA_THREADS_FROM`` axes). Partial sums
+are added in float64 in chunk order, so results are bit for bit reproducible on one machine
+whatever the number of threads; once they would take more than ``PARTIALS_BYTES`` they are
+streamed (added as they come, a few chunks in flight), so that memory does not grow with
+the rows.
 
 Convergence criterion (the same one scikit-learn and the paper use, so that ``tol`` means
 the same thing): at the current ``W`` take the FastICA update ``W_fp`` (from the same pass)
@@ -70,8 +73,10 @@ both on the same one (checked on 50,000 GloVe words in ``tests/test_solver.py``)
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +84,9 @@ from threadpoolctl import ThreadpoolController
 
 #: rows per chunk of the fused pass: Y (chunk x k float32) stays in L2 for k <= 300
 CHUNK_ROWS = 2048
+
+#: beyond this many bytes of per-chunk partial sums the pass streams them (module docstring)
+PARTIALS_BYTES = 64 * 2**20
 
 #: smallest eigenvalue allowed in the diagonal Hessian approximation (as Picard does)
 LAMBDA_MIN = 1e-2
@@ -111,6 +119,9 @@ CURVATURE_EVERY = 10
 
 #: number of L-BFGS memory pairs
 MEMORY = 20
+
+#: the k x k algebra runs on one BLAS thread below this many axes, on all of them from it
+ALGEBRA_THREADS_FROM = 256
 
 
 @dataclass
@@ -176,12 +187,17 @@ class _Pass:
 
     def __init__(self, Z: np.ndarray, n_threads: int | None = None, chunk_rows: int = CHUNK_ROWS):
         self.Z = Z
-        self.n = Z.shape[0]
+        self.n, k = Z.shape
         self.starts = list(range(0, self.n, chunk_rows))
         self.chunk = chunk_rows
         self.n_threads = n_threads or default_threads()
         self.pool = ThreadPoolExecutor(self.n_threads) if self.n_threads > 1 else None
         self.ones = np.ones(min(chunk_rows, self.n), dtype=Z.dtype)
+        # the chunks' k x k partial sums are added in chunk order (the same bits on any
+        # number of threads); when all of them would take more than PARTIALS_BYTES they
+        # are streamed (a few chunks in flight, added as they come) instead of collected,
+        # so that the pass's memory does not grow with the rows
+        self.stream = len(self.starts) * Z.itemsize * k * (2 * k + 2) > PARTIALS_BYTES
 
     def _one(self, start: int, Wt: np.ndarray, curvature: bool) -> tuple:
         Zc = self.Z[start : start + self.chunk]
@@ -201,32 +217,42 @@ class _Pass:
     def _many(self, starts: list[int], Wt: np.ndarray, curvature: bool) -> list[tuple]:
         return [self._one(s, Wt, curvature) for s in starts]
 
+    def _parts(self, Wt: np.ndarray, curvature: bool) -> Iterator[tuple]:
+        """The chunks' partial sums, in chunk order."""
+        if self.pool is None:
+            for s in self.starts:
+                yield self._one(s, Wt, curvature)
+        elif self.stream:
+            ahead = 2 * self.n_threads
+            futures = deque(self.pool.submit(self._one, s, Wt, curvature) for s in self.starts[:ahead])
+            for s in [*self.starts[ahead:], None]:
+                yield futures.popleft().result()
+                if s is not None:
+                    futures.append(self.pool.submit(self._one, s, Wt, curvature))
+            yield from (f.result() for f in futures)
+        else:
+            # one task per thread (contiguous runs of chunks) keeps the scheduling overhead
+            # off the hot path when the partial sums are small
+            T, m = self.n_threads, len(self.starts)
+            runs = [self.starts[m * t // T : m * (t + 1) // T] for t in range(T)]
+            for run in self.pool.map(lambda r: self._many(r, Wt, curvature), runs):
+                yield from run
+
     def __call__(self, W: np.ndarray, curvature: bool = False) -> tuple:
         """Return ``C`` (k, k), ``a`` (k,) and ``P`` (k, k, or None) for the rotation ``W``."""
         Wt = np.ascontiguousarray(W.T, dtype=self.Z.dtype)
         # BLAS on one thread per chunk: the parallelism is over chunks, which keeps the
-        # elementwise work parallel too; one task per thread (contiguous runs of chunks)
-        # keeps the scheduling overhead off the hot path
-        with _blas_single_thread():
-            if self.pool is None:
-                parts = self._many(self.starts, Wt, curvature)
-            else:
-                T = self.n_threads
-                m = len(self.starts)
-                runs = [self.starts[m * t // T : m * (t + 1) // T] for t in range(T)]
-                parts = [p for run in self.pool.map(lambda r: self._many(r, Wt, curvature), runs)
-                         for p in run]
+        # elementwise work parallel too
         k = W.shape[0]
-        C = np.zeros((k, k))
-        sq = np.zeros(k)
-        Q = np.zeros((k, k)) if curvature else None
-        y2 = np.zeros(k)
-        for c, q, qy, s2 in parts:  # fixed order: deterministic
-            C += c
-            sq += q
-            if Q is not None:
-                Q += qy
-                y2 += s2
+        C, sq = np.zeros((k, k)), np.zeros(k)
+        Q, y2 = (np.zeros((k, k)), np.zeros(k)) if curvature else (None, None)
+        with _blas_single_thread():
+            for c, q, qy, s2 in self._parts(Wt, curvature):  # chunk order: deterministic
+                C += c
+                sq += q
+                if Q is not None:
+                    Q += qy
+                    y2 += s2
         P = None if Q is None else (y2[None, :] - Q) / self.n
         return C / self.n, 1.0 - sq / self.n, P
 
@@ -313,9 +339,12 @@ def fastica_symmetric(
     """
     if method not in METHODS:
         raise ValueError(f"method must be 'lbfgs' or 'fixed-point', got {method!r}")
-    # the k x k algebra (eigh, LU) is small next to a pass, and threaded BLAS on it spends
-    # more in synchronisation than it saves (badly so when other processes share the cores)
-    with _blas_single_thread():
+    # the k x k algebra (eigh, LU) is small next to a pass below a few hundred axes, and
+    # threaded BLAS on it then spends more in synchronisation than it saves (badly so when
+    # other processes share the cores); from ALGEBRA_THREADS_FROM axes on it is a fifth of
+    # an iteration (k = 1024) and threads pay
+    k = np.shape(w_init)[0]
+    with _blas_single_thread() if k < ALGEBRA_THREADS_FROM else nullcontext():
         if pass_ is not None:
             return _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol)
         own = _Pass(np.ascontiguousarray(Z), n_threads)
