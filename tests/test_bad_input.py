@@ -131,6 +131,22 @@ def test_broken_text_file(tmp_path, capsys, glove, kind, exc, match):
     _cli_fails(capsys, path, match=match)
 
 
+def test_constant_column_fits_with_fewer_components(tmp_path, capsys, glove):
+    # the error names the way out: keep only the components the data has, and that works
+    lines, _ = _broken(glove, "constant-column")
+    path = _write(tmp_path / "const.txt", lines)
+    with pytest.raises(DegenerateDataError, match=f"keep at most {D - 1} components"):
+        icaxes.fit_ica(icaxes.load_embeddings(path))
+    out = tmp_path / "model"
+    assert main(["fit", str(path), "-o", str(out), "--n-components", str(D - 1)]) == 0
+    capsys.readouterr()
+    model = icaxes.load_model(out)
+    assert model.n_axes == D - 1 and np.all(np.isfinite(model.components))
+    assert icaxes.load_model(out, "pca").n_axes == D - 1
+    # the constant column carries nothing: no axis loads on it
+    assert np.allclose(model.transform.mixing_[7], 0.0, atol=1e-6)
+
+
 def test_empty_file(tmp_path, capsys):
     path = tmp_path / "empty.vec"
     path.write_bytes(b"")

@@ -24,17 +24,20 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                seed: int = 0, lowercase: bool = False, dedupe: bool = False,
                token_filter: str | None = None, tokens_path: Any = None, max_iter: int = 10000,
                tol: float = 1e-10, progress: bool = False, format: str | None = None,
-               clean: bool | None = None, solver: str = "lbfgs") -> FitResult:
+               clean: bool | None = None, solver: str = "lbfgs",
+               n_components: int | None = None) -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
-    The output folder appears only when both models are complete.
+    ``n_components`` keeps that many whitened (principal) components in both models
+    (default: all). The output folder appears only when both models are complete.
     """
     if output is not None:
         check_output_dir(output)
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
                           token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean)
-    ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver)
-    pca = fit_pca(emb)
+    ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver,
+                  n_components=n_components)
+    pca = fit_pca(emb, n_components=n_components)
     if output is not None:
         with atomic_dir(output) as tmp:
             ica.save(tmp / "ica")
@@ -42,7 +45,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
             (tmp / "run.json").write_text(json.dumps(
                 {"source": str(source), "limit": limit, "seed": seed, "lowercase": lowercase,
                  "dedupe": dedupe, "filter": token_filter, "clean": clean, "max_iter": max_iter,
-                 "tol": tol, "solver": solver},
+                 "tol": tol, "solver": solver, "n_components": n_components},
                 indent=2), encoding="utf-8")
     return FitResult(ica, pca)
 

@@ -41,6 +41,8 @@ def fit(
     max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = 10000,
     tol: Annotated[float, typer.Option(help="Convergence tolerance (paper: 1e-10).")] = 1e-10,
     solver: SolverOption = Solver.lbfgs,
+    n_components: Annotated[int | None, typer.Option(
+        help="Keep this many principal components before ICA (default: all).", min=1)] = None,
 ) -> None:
     """Fit ICA (and the PCA baseline) on SOURCE and write a model folder."""
     from icaxes.fitting import fit_source
@@ -48,7 +50,8 @@ def fit(
     # Ctrl-C is reported once for every command, by icaxes.cli.main
     result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
                         token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
-                        tol=tol, progress=True, format=fmt, clean=clean, solver=solver.value)
+                        tol=tol, progress=True, format=fmt, clean=clean, solver=solver.value,
+                        n_components=n_components)
     ica = result.ica.transform
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"

@@ -84,23 +84,25 @@ def column_moments(X: np.ndarray, sample_weight: np.ndarray | None = None) -> tu
 def whitening_from_moments(mean: np.ndarray, cov: np.ndarray, n_components: int | None = None) -> Whitening:
     """PCA whitening from a mean and covariance; raises on constant or collinear columns."""
     d = cov.shape[0]
+    k = d if n_components is None else int(n_components)
     variances = np.diag(cov)
     scale = max(float(variances.max()), np.finfo(float).tiny)
     constant = np.flatnonzero(variances <= scale * 1e-12)
-    if constant.size:
+    # constant columns only matter when the components asked for would include them
+    if constant.size and k > d - constant.size:
         cols = ", ".join(str(c) for c in constant[:5]) + (" ..." if constant.size > 5 else "")
         raise DegenerateDataError(
-            f"{constant.size} constant column(s) (column {cols}); drop them before fitting"
+            f"{constant.size} constant column(s) (column {cols}); drop them before fitting, or "
+            f"keep at most {d - constant.size} components (n_components, --n-components)"
         )
     eigenvalues, eigenvectors = np.linalg.eigh(cov)
     order = np.argsort(eigenvalues)[::-1]
     eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
     rank = int(np.sum(eigenvalues > eigenvalues[0] * RANK_TOL))
-    k = d if n_components is None else int(n_components)
     if k > rank:
         raise DegenerateDataError(
             f"the columns are collinear: the covariance has rank {rank} < {k} components; "
-            f"drop redundant columns or pass n_components={rank}"
+            f"drop redundant columns or keep at most {rank} components (n_components, --n-components)"
         )
     eigenvalues, eigenvectors = eigenvalues[:k], eigenvectors[:, :k]
     # deterministic eigenvector signs: largest-magnitude entry positive
