@@ -197,3 +197,29 @@ def test_pass_gives_the_same_bits_collected_or_streamed_on_any_thread_count(glov
     np.testing.assert_allclose(C, T.T @ Z / len(Z), atol=1e-5)
     np.testing.assert_allclose(a, 1 - np.mean(T**2, axis=0), atol=1e-5)
     np.testing.assert_allclose(P, (1 - T**2).T @ Y**2 / len(Z), atol=1e-4)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_failed_pass_leaves_no_chunk_running(glove_5k, monkeypatch, stream):
+    """An error (or Ctrl-C) in one chunk ends the pass only after the other chunks stop."""
+    import time
+
+    from icaxes.decompose import solver
+
+    if stream:
+        monkeypatch.setattr(solver, "PARTIALS_BYTES", 0)
+    Z = np.ascontiguousarray(glove_5k.vectors[:2000], dtype=np.float32)
+    p = solver._Pass(Z, n_threads=2, chunk_rows=100)
+    one = p._one
+
+    def slow_or_failing(start, Wt, curvature):
+        if start == 0:
+            raise KeyboardInterrupt
+        time.sleep(0.05)  # the other chunks are still at work when chunk 0 fails
+        return one(start, Wt, curvature)
+
+    p._one = slow_or_failing
+    with pytest.raises(KeyboardInterrupt):
+        p(np.eye(Z.shape[1]))
+    assert p.inflight and all(f.done() for f in p.inflight)
+    p.close()

@@ -75,7 +75,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -193,6 +193,7 @@ class _Pass:
         self.n_threads = n_threads or default_threads()
         self.pool = ThreadPoolExecutor(self.n_threads) if self.n_threads > 1 else None
         self.ones = np.ones(min(chunk_rows, self.n), dtype=Z.dtype)
+        self.inflight: list[Future] = []
         # the chunks' k x k partial sums are added in chunk order (the same bits on any
         # number of threads); when all of them would take more than PARTIALS_BYTES they
         # are streamed (a few chunks in flight, added as they come) instead of collected,
@@ -217,6 +218,11 @@ class _Pass:
     def _many(self, starts: list[int], Wt: np.ndarray, curvature: bool) -> list[tuple]:
         return [self._one(s, Wt, curvature) for s in starts]
 
+    def _submit(self, fn: Callable, *args) -> Future:
+        future = self.pool.submit(fn, *args)
+        self.inflight.append(future)
+        return future
+
     def _parts(self, Wt: np.ndarray, curvature: bool) -> Iterator[tuple]:
         """The chunks' partial sums, in chunk order."""
         if self.pool is None:
@@ -224,19 +230,19 @@ class _Pass:
                 yield self._one(s, Wt, curvature)
         elif self.stream:
             ahead = 2 * self.n_threads
-            futures = deque(self.pool.submit(self._one, s, Wt, curvature) for s in self.starts[:ahead])
+            futures = deque(self._submit(self._one, s, Wt, curvature) for s in self.starts[:ahead])
             for s in [*self.starts[ahead:], None]:
                 yield futures.popleft().result()
                 if s is not None:
-                    futures.append(self.pool.submit(self._one, s, Wt, curvature))
+                    futures.append(self._submit(self._one, s, Wt, curvature))
             yield from (f.result() for f in futures)
         else:
             # one task per thread (contiguous runs of chunks) keeps the scheduling overhead
             # off the hot path when the partial sums are small
             T, m = self.n_threads, len(self.starts)
             runs = [self.starts[m * t // T : m * (t + 1) // T] for t in range(T)]
-            for run in self.pool.map(lambda r: self._many(r, Wt, curvature), runs):
-                yield from run
+            for future in [self._submit(self._many, r, Wt, curvature) for r in runs]:
+                yield from future.result()
 
     def __call__(self, W: np.ndarray, curvature: bool = False) -> tuple:
         """Return ``C`` (k, k), ``a`` (k,) and ``P`` (k, k, or None) for the rotation ``W``."""
@@ -246,13 +252,20 @@ class _Pass:
         k = W.shape[0]
         C, sq = np.zeros((k, k)), np.zeros(k)
         Q, y2 = (np.zeros((k, k)), np.zeros(k)) if curvature else (None, None)
+        self.inflight = []
         with _blas_single_thread():
-            for c, q, qy, s2 in self._parts(Wt, curvature):  # chunk order: deterministic
-                C += c
-                sq += q
-                if Q is not None:
-                    Q += qy
-                    y2 += s2
+            try:
+                for c, q, qy, s2 in self._parts(Wt, curvature):  # chunk order: deterministic
+                    C += c
+                    sq += q
+                    if Q is not None:
+                        Q += qy
+                        y2 += s2
+            finally:
+                # when this ends early (Ctrl-C, an error), let the chunks already running
+                # finish before the BLAS thread count is restored: changing it under a
+                # running GEMM is not safe
+                wait(self.inflight)
         P = None if Q is None else (y2[None, :] - Q) / self.n
         return C / self.n, 1.0 - sq / self.n, P
 
