@@ -270,9 +270,16 @@ def test_interrupted_fit_leaves_nothing(tmp_path):
     # TTY_COMPATIBLE makes the progress bar print, which tells us the fit has started
     # (stdout and stderr are read together: the bar and the error line may use either)
     env = {**os.environ, "TTY_COMPATIBLE": "1"}
-    proc = subprocess.Popen(
-        [ICAXES, "fit", "glove-6b-50d", "--limit", "30000", "--tol", "1e-300", "--max-iter", "100000000",
-         "-o", str(work / "model")], stderr=subprocess.STDOUT, stdout=subprocess.PIPE, env=env)
+    # a child inherits an ignored SIGINT (a shell runs background jobs that way): give the
+    # child the default disposition, as a terminal's foreground job has
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [ICAXES, "fit", "glove-6b-50d", "--limit", "30000", "--tol", "1e-300", "--max-iter",
+             "100000000", "-o", str(work / "model")], stderr=subprocess.STDOUT, stdout=subprocess.PIPE,
+            env=env)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     seen = b""
     deadline = time.monotonic() + 120
     try:
