@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from icaxes.cli import app
+from icaxes.cli import app, main
 
 runner = CliRunner()
 
@@ -127,3 +127,17 @@ def test_installed_script_exit_codes(glove_20k_dir, tmp_path):
     assert missing.returncode == 2 and "icaxes fit" in missing.stderr
     assert run("axes", glove_20k_dir, "--top", "0").returncode == 2
     assert run("explain").returncode == 2  # usage error
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["explain"], "Missing argument 'model'."),
+    (["fit", "glove-6b-50d", "--bogus"], "No such option: --bogus"),
+    (["fit", "glove-6b-50d", "-o", "m", "--n-components", "0"], "Invalid value for '--n-components'"),
+    (["nosuchcmd"], "No such command 'nosuchcmd'."),
+])
+def test_usage_errors_are_one_line_with_the_help_to_read(capsys, argv, says):
+    assert main(argv) == 2
+    out = capsys.readouterr()
+    err = out.err.strip()
+    assert out.out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("error: ") and says in err and "--help')" in err

@@ -57,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     except Exception as exc:  # click usage errors in non-standalone mode
         # typer bundles its own copy of click: recognise its exceptions by their shape
-        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
-            return exc.exit_code
+        code = getattr(exc, "exit_code", None)
+        if callable(getattr(exc, "format_message", None)) and isinstance(code, int):
+            # one line like every other error, with the command's help as the way out
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+            return code
         if type(exc).__name__ == "Abort":
             print("error: aborted; nothing was written", file=sys.stderr)
             return 130
