@@ -229,13 +229,13 @@ class _Pass:
             for s in self.starts:
                 yield self._one(s, Wt, curvature)
         elif self.stream:
-            ahead = 2 * self.n_threads
-            futures = deque(self._submit(self._one, s, Wt, curvature) for s in self.starts[:ahead])
-            for s in [*self.starts[ahead:], None]:
+            futures: deque[Future] = deque()
+            for s in self.starts:
+                if len(futures) == 2 * self.n_threads:  # at most this many chunks in flight
+                    yield futures.popleft().result()
+                futures.append(self._submit(self._one, s, Wt, curvature))
+            while futures:
                 yield futures.popleft().result()
-                if s is not None:
-                    futures.append(self._submit(self._one, s, Wt, curvature))
-            yield from (f.result() for f in futures)
         else:
             # one task per thread (contiguous runs of chunks) keeps the scheduling overhead
             # off the hot path when the partial sums are small
