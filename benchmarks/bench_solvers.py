@@ -9,6 +9,9 @@ Usage::
 
     python benchmarks/bench_solvers.py glove50 [--rows N] [--out results.json]
     python benchmarks/bench_solvers.py synth1024
+    python benchmarks/bench_solvers.py synth1024 --solvers floor,icaxes,icaxes-device,sklearn --device cuda
+
+``icaxes-device`` is ``ICA(device=...)``: the solver's passes on a PyTorch device (a GPU).
 """
 
 from __future__ import annotations
@@ -87,6 +90,9 @@ def worker(args: argparse.Namespace) -> None:
 
     import icaxes.decompose.estimator  # noqa: F401
 
+    if args.worker == "icaxes-device":
+        import torch  # noqa: F401
+
     # total resident size (like the peak, ru_maxrss): the growth from here is the solve's own
     res["after_imports_rss_mb"] = rss_mb("VmRSS")
     t0 = time.perf_counter()
@@ -99,7 +105,7 @@ def worker(args: argparse.Namespace) -> None:
         # 1e-10 (it then runs to max_iter); the paper's code fed float64, so do we by default
         S = est.fit_transform(X.astype(args.sk_dtype))
         res.update(n_iter=int(est.n_iter_))
-    elif args.worker in ("icaxes", "icaxes-fp"):
+    elif args.worker in ("icaxes", "icaxes-fp", "icaxes-device"):
         import icaxes.decompose.estimator as estimator
         from icaxes import ICA
 
@@ -113,7 +119,8 @@ def worker(args: argparse.Namespace) -> None:
 
         estimator._progress_callback = stamping
         solver = "fixed-point" if args.worker == "icaxes-fp" else "lbfgs"
-        est = ICA(random_state=args.seed, max_iter=10000, tol=1e-10, solver=solver)
+        device = args.device if args.worker == "icaxes-device" else None
+        est = ICA(random_state=args.seed, max_iter=10000, tol=1e-10, solver=solver, device=device)
         S = est.fit_transform(X)
         (i0, t0_), (i1, t1_) = stamps[0], stamps[-1]
         res.update(n_iter=int(est.n_iter_), change=float(est.change_), converged=bool(est.converged_),
@@ -203,6 +210,8 @@ def main() -> None:
     ap.add_argument("--picard-tol", type=float, default=1e-7)
     ap.add_argument("--picard-max-iter", type=int, default=3000)
     ap.add_argument("--workdir", default="/tmp/icaxes-bench")
+    ap.add_argument("--device", default="cuda",
+                    help="PyTorch device of the icaxes-device solver (ICA(device=...))")
     ap.add_argument("--out", default=None)
     ap.add_argument("--timeout", type=float, default=None, help="seconds after which a solver is stopped")
     ap.add_argument("--ref", default=None,
@@ -218,7 +227,7 @@ def main() -> None:
         cmd = [sys.executable, __file__, args.data, "--worker", solver, "--save", save,
                "--sk-max-iter", str(args.sk_max_iter), "--picard-tol", str(args.picard_tol),
                "--picard-max-iter", str(args.picard_max_iter), "--sk-dtype", args.sk_dtype,
-               "--seed", str(args.seed)]
+               "--seed", str(args.seed), "--device", args.device]
         if args.rows:
             cmd += ["--rows", str(args.rows)]
         try:
@@ -233,7 +242,7 @@ def main() -> None:
     ref_path = results["sklearn"]["save"] if "sklearn" in results else args.ref
     if ref_path:
         ref = np.load(ref_path)
-        for name in ("icaxes", "icaxes-fp", "picard"):
+        for name in ("icaxes", "icaxes-fp", "icaxes-device", "picard"):
             if name in results:
                 results[name]["min_matched_r"] = match(ref, np.load(results[name]["save"]))
     if args.data == "synth1024":  # the known answer: how well each solver recovers the sources
@@ -242,31 +251,32 @@ def main() -> None:
             if name != "floor":
                 r["min_matched_r_truth"] = match(truth, np.load(r["save"]))
     summary = {"data": args.data, "rows": args.rows, "load": os.getloadavg(), "results": results}
-    print("\nsolver     time_s   n_iter  s/iter   peak_rss_MB  (peak-loaded)/input  "
+    print("\nsolver        time_s   n_iter  s/iter   peak_rss_MB  (peak-loaded)/input  "
           "(peak-imported)/input  min|r| vs sklearn")
     for name, r in results.items():
         if name == "floor":
             continue
         extra = (r["peak_rss_mb"] - r["after_load_rss_mb"]) / r["input_mb"]
         solve = (r["peak_rss_mb"] - r["after_imports_rss_mb"]) / r["input_mb"]
-        print(f"{name:10s} {r['time_s']:8.2f} {r['n_iter']:7d} {r['time_s'] / max(r['n_iter'], 1):7.4f} "
+        print(f"{name:13s} {r['time_s']:8.2f} {r['n_iter']:7d} {r['time_s'] / max(r['n_iter'], 1):7.4f} "
               f"{r['peak_rss_mb']:10.0f} {extra:12.2f} {solve:20.2f} "
               f"{r.get('min_matched_r', float('nan')):14.5f}")
         if "min_matched_r_truth" in r:
-            print(f"{'':10s} worst |r| to the true sources: {r['min_matched_r_truth']:.5f}")
+            print(f"{'':13s} worst |r| to the true sources: {r['min_matched_r_truth']:.5f}")
     if "floor" in results:
         f = results["floor"]
         print(f"2-GEMM floor {f['two_gemm_s']:.4f} s; icaxes pass {f['icaxes_pass_s']:.4f} s "
               f"({f['icaxes_pass_s'] / f['two_gemm_s']:.2f}x)")
-        for name in ("icaxes", "icaxes-fp"):
+        for name in ("icaxes", "icaxes-fp", "icaxes-device"):
             if name in results:
                 it = results[name]["iteration_s"]
                 print(f"{name} whole iteration {it:.4f} s = {it / f['two_gemm_s']:.2f}x the floor")
-    if "icaxes" in results:
-        t = results["icaxes"]["time_s"]
-        for other in ("sklearn", "picard"):
-            if other in results:
-                print(f"{other}/icaxes time ratio: {results[other]['time_s'] / t:.1f}x")
+    for mine in ("icaxes", "icaxes-device"):
+        if mine in results:
+            t = results[mine]["time_s"]
+            for other in ("sklearn", "picard"):
+                if other in results:
+                    print(f"{other}/{mine} time ratio: {results[other]['time_s'] / t:.1f}x")
     print(f"load average: {os.getloadavg()}")
     if args.out:
         with open(args.out, "w") as fh:

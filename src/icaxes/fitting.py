@@ -25,18 +25,23 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                token_filter: str | None = None, tokens_path: Any = None, max_iter: int = 10000,
                tol: float = 1e-10, progress: bool = False, format: str | None = None,
                clean: bool | None = None, solver: str = "lbfgs",
-               n_components: int | None = None) -> FitResult:
+               n_components: int | None = None, device: str | None = None) -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
     ``n_components`` keeps that many whitened (principal) components in both models
-    (default: all). The output folder appears only when both models are complete.
+    (default: all). ``device`` runs the ICA solver's passes on a PyTorch device (see
+    :class:`~icaxes.ICA`). The output folder appears only when both models are complete.
     """
     if output is not None:
         check_output_dir(output)
+    if device is not None:  # before the (possibly long) load
+        from icaxes.decompose.torch_pass import check_device
+
+        check_device(device)
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
                           token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean)
     ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver,
-                  n_components=n_components)
+                  n_components=n_components, device=device)
     pca = fit_pca(emb, n_components=n_components)
     if output is not None:
         with atomic_dir(output) as tmp:
@@ -45,7 +50,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
             (tmp / "run.json").write_text(json.dumps(
                 {"source": str(source), "limit": limit, "seed": seed, "lowercase": lowercase,
                  "dedupe": dedupe, "filter": token_filter, "clean": clean, "max_iter": max_iter,
-                 "tol": tol, "solver": solver, "n_components": n_components},
+                 "tol": tol, "solver": solver, "n_components": n_components, "device": device},
                 indent=2), encoding="utf-8")
     return FitResult(ica, pca)
 

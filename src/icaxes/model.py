@@ -306,7 +306,7 @@ def _fit(emb: Embeddings, est: _AxisTransform, method: str, fit_rows: Sequence[i
 
 def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol: float = 1e-10,
             n_components: int | None = None, fit_rows: Sequence[int] | None = None,
-            progress: bool = False, solver: str = "lbfgs") -> AxisModel:
+            progress: bool = False, solver: str = "lbfgs", device: str | None = None) -> AxisModel:
     """Fit ICA on embeddings and return the :class:`AxisModel` of all their rows.
 
     Parameters
@@ -314,7 +314,7 @@ def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol
     emb : Embeddings
     seed : int or None, default 0
         Seed of the starting rotation; the same seed gives the same axes.
-    max_iter, tol, solver : see :class:`~icaxes.ICA`.
+    max_iter, tol, solver, device : see :class:`~icaxes.ICA`.
     n_components : int, optional
         Whitened components kept (default: all).
     fit_rows : sequence of int, optional
@@ -323,7 +323,7 @@ def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol
         Show a progress bar.
     """
     est = ICA(random_state=seed, n_components=n_components, max_iter=max_iter, tol=tol,
-              progress=progress, solver=solver)
+              progress=progress, solver=solver, device=device)
     return _fit(emb, est, "ica", fit_rows)
 
 

@@ -36,6 +36,12 @@ SolverOption = Annotated[Solver, typer.Option(
     help="lbfgs: fast; fixed-point: scikit-learn's FastICA path step for step (same fixed point).")]
 
 
+#: the device option of the fitting commands
+DeviceOption = Annotated[str | None, typer.Option(
+    help="Run the ICA solver's passes on this PyTorch device, e.g. cuda (needs icaxes[torch]; "
+    "default: icaxes' own CPU pass).")]
+
+
 def fail(message: str) -> None:
     """Print one error line and exit with status 2."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)

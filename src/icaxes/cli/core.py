@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from icaxes.cli._app import Solver, SolverOption, app, err, out
+from icaxes.cli._app import DeviceOption, Solver, SolverOption, app, err, out
 from icaxes.errors import IcaxesError, InputError
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
@@ -43,6 +43,7 @@ def fit(
     solver: SolverOption = Solver.lbfgs,
     n_components: Annotated[int | None, typer.Option(
         help="Keep this many principal components before ICA (default: all).", min=1)] = None,
+    device: DeviceOption = None,
 ) -> None:
     """Fit ICA (and the PCA baseline) on SOURCE and write a model folder."""
     from icaxes.fitting import fit_source
@@ -51,7 +52,7 @@ def fit(
     result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
                         token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
                         tol=tol, progress=True, format=fmt, clean=clean, solver=solver.value,
-                        n_components=n_components)
+                        n_components=n_components, device=device)
     ica = result.ica.transform
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"

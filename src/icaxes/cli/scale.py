@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from icaxes.cli._app import Solver, SolverOption, app, err
+from icaxes.cli._app import DeviceOption, Solver, SolverOption, app, err
 from icaxes.cli.core import _one_line_errors
 from icaxes.errors import InputError
 
@@ -68,21 +68,23 @@ def fit_array(
     scheduler: Scheduler = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per Dask chunk.")] = 65536,
     solver: SolverOption = Solver.lbfgs,
+    device: DeviceOption = None,
 ) -> None:
     """Fit ICA on a (sample of a) large .npy matrix; writes transform.npz + transform.json."""
     with _one_line_errors():
         _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
-                   solver)
+                   solver, device)
 
 
 def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
-               solver):
+               solver, device):
     import numpy as np
 
     from icaxes.decompose.estimator import ICA
     from icaxes.decompose.outofcore import fit_sample, open_matrix, save_transform
 
-    est = ICA(random_state=seed, max_iter=max_iter, tol=tol, progress=True, solver=solver.value)
+    est = ICA(random_state=seed, max_iter=max_iter, tol=tol, progress=True, solver=solver.value,
+              device=device)
     with _client(engine, scheduler):
         if engine == "dask":
             if sample is not None or weights is not None:

@@ -344,7 +344,8 @@ def fastica_symmetric(
         Replacement for the in-memory pass over ``Z``: ``pass_(W, curvature) -> (C, a, P)``
         (``P`` only when ``curvature`` is true, else None) with
         ``C = E[tanh(Z W^T)^T Z]``, ``a = E[1 - tanh^2]`` per column and
-        ``P_ij = E[(1 - tanh^2 y_i) y_j^2]``; used for Dask arrays. ``Z`` then only gives k.
+        ``P_ij = E[(1 - tanh^2 y_i) y_j^2]``; used for Dask arrays and PyTorch devices (``Z`` is
+        then not read).
 
     Returns
     -------
