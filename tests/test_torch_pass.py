@@ -32,6 +32,26 @@ def test_device_pass_computes_the_numpy_pass(dtype):
     assert P is None
 
 
+def test_device_pass_keeps_full_float32_products():
+    # users may allow reduced-precision float32 products for speed (TF32 on a GPU; PyTorch's
+    # CPU kernels may ignore the setting); the pass must not use them, and must leave the
+    # setting as it found it
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    Z = rng.laplace(size=(8_000, 64)).astype(np.float32)
+    W = np.linalg.qr(rng.standard_normal((64, 64)))[0]
+    ours = _Pass(Z)(W, False)
+    before = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("medium")
+    try:
+        device = TorchPass(Z, "cpu")(W, False)
+        assert torch.get_float32_matmul_precision() == "medium"
+    finally:
+        torch.set_float32_matmul_precision(before)
+    for mine, theirs in zip(ours[:2], device[:2], strict=True):
+        np.testing.assert_allclose(theirs, mine, rtol=1e-5, atol=1e-5)
+
+
 def test_ica_on_a_device_lands_on_the_same_axes(glove_20k):
     X = glove_20k.vectors
     here = ICA(random_state=0).fit(X)

@@ -72,11 +72,26 @@ class TorchPass:
         f64 = dict(dtype=torch.float64, device=self.device)
         C, sq = torch.zeros((k, k), **f64), torch.zeros(k, **f64)
         Q, y2 = (torch.zeros((k, k), **f64), torch.zeros(k, **f64)) if curvature else (None, None)
+        # full float32 products even where the user allowed TF32 (10-bit mantissa) for speed:
+        # the criterion at tol 1e-10 needs them, as does landing on the same solution
+        precision = torch.get_float32_matmul_precision()
+        torch.set_float32_matmul_precision("highest")
+        try:
+            self._chunks(Wt, C, sq, Q, y2)
+        finally:
+            torch.set_float32_matmul_precision(precision)
+        C_, sq_ = C.cpu().numpy(), sq.cpu().numpy()
+        P = None if Q is None else (y2.cpu().numpy()[None, :] - Q.cpu().numpy()) / self.n
+        return C_ / self.n, 1.0 - sq_ / self.n, P
+
+    def _chunks(self, Wt: Any, C: Any, sq: Any, Q: Any, y2: Any) -> None:
+        """Add every chunk's sums into ``C``, ``sq`` (and ``Q``, ``y2`` when not None)."""
+        torch = self.torch
         with torch.no_grad():
             for start in range(0, self.n, self.chunk):
                 Zc = self.Z[start : start + self.chunk]
                 T = Zc @ Wt
-                Y2 = T.square() if curvature else None
+                Y2 = T.square() if Q is not None else None
                 T.tanh_()
                 C += (T.T @ Zc).double()
                 T.square_()
@@ -84,9 +99,6 @@ class TorchPass:
                 if Y2 is not None:
                     Q += (T.T @ Y2).double()
                     y2 += Y2.sum(dim=0, dtype=torch.float64)
-        C_, sq_ = C.cpu().numpy(), sq.cpu().numpy()
-        P = None if Q is None else (y2.cpu().numpy()[None, :] - Q.cpu().numpy()) / self.n
-        return C_ / self.n, 1.0 - sq_ / self.n, P
 
     def close(self) -> None:
         """Free the device copy of the rows."""
