@@ -199,6 +199,39 @@ def test_pass_gives_the_same_bits_collected_or_streamed_on_any_thread_count(glov
     np.testing.assert_allclose(P, (1 - T**2).T @ Y**2 / len(Z), atol=1e-4)
 
 
+def test_a_streamed_pass_holds_a_few_chunks_only(glove_5k, monkeypatch):
+    """Streaming keeps at most 2 x threads chunks' partial sums alive, whatever the rows."""
+    import gc
+    import weakref
+
+    from icaxes.decompose import solver
+
+    monkeypatch.setattr(solver, "PARTIALS_BYTES", 0)
+    Z = np.ascontiguousarray(glove_5k.vectors[:3000], dtype=np.float32)
+    p = solver._Pass(Z, n_threads=2, chunk_rows=100)  # 30 chunks
+    assert p.stream
+    one = p._one
+    alive: list[weakref.ref] = []
+    most = 0
+
+    def tracked(start, Wt, curvature):
+        nonlocal most
+        out = one(start, Wt, curvature)
+        gc.collect()
+        most = max(most, sum(r() is not None for r in alive))
+        alive.append(weakref.ref(out[0]))  # the chunk's k x k partial sum
+        return out
+
+    p._one = tracked
+    W = np.linalg.qr(np.random.default_rng(0).standard_normal((50, 50)))[0]
+    C, a, _ = p(W)
+    gc.collect()
+    np.testing.assert_array_equal(C, solver._Pass(Z, n_threads=1, chunk_rows=100)(W)[0])
+    assert len(alive) == 30 and most <= 2 * 2 + 1, most
+    assert not p.inflight and all(r() is None for r in alive)
+    p.close()
+
+
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_failed_pass_leaves_no_chunk_running(glove_5k, monkeypatch, stream):
     """An error (or Ctrl-C) in one chunk ends the pass only after the other chunks stop."""

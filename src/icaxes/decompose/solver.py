@@ -193,7 +193,7 @@ class _Pass:
         self.n_threads = n_threads or default_threads()
         self.pool = ThreadPoolExecutor(self.n_threads) if self.n_threads > 1 else None
         self.ones = np.ones(min(chunk_rows, self.n), dtype=Z.dtype)
-        self.inflight: list[Future] = []
+        self.inflight: deque[Future] = deque()
         # the chunks' k x k partial sums are added in chunk order (the same bits on any
         # number of threads); when all of them would take more than PARTIALS_BYTES they
         # are streamed (a few chunks in flight, added as they come) instead of collected,
@@ -218,31 +218,39 @@ class _Pass:
     def _many(self, starts: list[int], Wt: np.ndarray, curvature: bool) -> list[tuple]:
         return [self._one(s, Wt, curvature) for s in starts]
 
-    def _submit(self, fn: Callable, *args) -> Future:
-        future = self.pool.submit(fn, *args)
-        self.inflight.append(future)
-        return future
-
     def _parts(self, Wt: np.ndarray, curvature: bool) -> Iterator[tuple]:
-        """The chunks' partial sums, in chunk order."""
+        """The chunks' partial sums, in chunk order.
+
+        ``self.inflight`` holds the futures submitted and not yet taken: a future leaves it
+        only once its result is in hand (so that an interrupted pass can wait for every chunk
+        still running), and taken results are not kept (so that streaming bounds the memory).
+        """
+        pending = self.inflight
         if self.pool is None:
             for s in self.starts:
                 yield self._one(s, Wt, curvature)
         elif self.stream:
-            futures: deque[Future] = deque()
             for s in self.starts:
-                if len(futures) == 2 * self.n_threads:  # at most this many chunks in flight
-                    yield futures.popleft().result()
-                futures.append(self._submit(self._one, s, Wt, curvature))
-            while futures:
-                yield futures.popleft().result()
+                if len(pending) == 2 * self.n_threads:  # at most this many chunks in flight
+                    yield self._take(pending)
+                pending.append(self.pool.submit(self._one, s, Wt, curvature))
+            while pending:
+                yield self._take(pending)
         else:
             # one task per thread (contiguous runs of chunks) keeps the scheduling overhead
             # off the hot path when the partial sums are small
             T, m = self.n_threads, len(self.starts)
             runs = [self.starts[m * t // T : m * (t + 1) // T] for t in range(T)]
-            for future in [self._submit(self._many, r, Wt, curvature) for r in runs]:
-                yield from future.result()
+            pending.extend(self.pool.submit(self._many, r, Wt, curvature) for r in runs)
+            while pending:
+                yield from self._take(pending)
+
+    @staticmethod
+    def _take(pending: deque[Future]):
+        """The oldest future's result, removed from ``pending`` once it is in hand."""
+        result = pending[0].result()
+        pending.popleft()
+        return result
 
     def __call__(self, W: np.ndarray, curvature: bool = False) -> tuple:
         """Return ``C`` (k, k), ``a`` (k,) and ``P`` (k, k, or None) for the rotation ``W``."""
@@ -252,7 +260,7 @@ class _Pass:
         k = W.shape[0]
         C, sq = np.zeros((k, k)), np.zeros(k)
         Q, y2 = (np.zeros((k, k)), np.zeros(k)) if curvature else (None, None)
-        self.inflight = []
+        self.inflight = deque()
         with _blas_single_thread():
             try:
                 for c, q, qy, s2 in self._parts(Wt, curvature):  # chunk order: deterministic
