@@ -84,7 +84,7 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self._sort_by_skewness()  # validates parameters before any work
         if _is_dask(X):
             if getattr(self, "device", None) is not None:
-                raise InputError("device= applies to in-memory arrays; a Dask array is solved "
+                raise InputError("device (--device) applies to in-memory arrays; a Dask array is solved "
                                  "on its cluster (leave device unset)")
             from icaxes.decompose.dask import fit_dask
 
