@@ -224,7 +224,7 @@ def test_a_streamed_pass_holds_a_few_chunks_only(glove_5k, monkeypatch):
 
     p._one = tracked
     W = np.linalg.qr(np.random.default_rng(0).standard_normal((50, 50)))[0]
-    C, a, _ = p(W)
+    C = p(W)[0]
     gc.collect()
     np.testing.assert_array_equal(C, solver._Pass(Z, n_threads=1, chunk_rows=100)(W)[0])
     assert len(alive) == 30 and most <= 2 * 2 + 1, most

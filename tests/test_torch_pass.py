@@ -73,6 +73,18 @@ def test_unusable_device_is_one_clear_error(glove_5k, capsys, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+def test_rows_too_large_for_the_device_is_one_clear_error(monkeypatch):
+    torch = pytest.importorskip("torch")
+
+    class Full:
+        def to(self, device):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 9.00 GiB")
+
+    monkeypatch.setattr(torch, "from_numpy", lambda array: Full())
+    with pytest.raises(InputError, match=r"do not fit in the memory of device 'cpu'.*--sample"):
+        TorchPass(np.zeros((1_000, 4), dtype=np.float32), "cpu")
+
+
 def test_device_without_pytorch_names_the_extra(glove_5k, monkeypatch):
     # a None entry in sys.modules makes the import fail as if PyTorch were not installed
     monkeypatch.setitem(sys.modules, "torch", None)

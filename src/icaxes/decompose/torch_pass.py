@@ -61,7 +61,12 @@ class TorchPass:
         self.device = check_device(device)
         self.n, k = Z.shape
         self.np_dtype = Z.dtype
-        self.Z = torch.from_numpy(np.ascontiguousarray(Z)).to(self.device)
+        try:
+            self.Z = torch.from_numpy(np.ascontiguousarray(Z)).to(self.device)
+        except torch.OutOfMemoryError:
+            raise InputError(f"the whitened rows ({Z.nbytes / 2**30:.1f} GiB) do not fit in the "
+                             f"memory of device {device!r}; fit on a sample of the rows (fit_sample, "
+                             "or icaxes fit-array --sample N), or leave the device unset") from None
         self.chunk = chunk_rows or max(1, CHUNK_BYTES // (2 * k * Z.itemsize))
 
     def __call__(self, W: np.ndarray, curvature: bool = False) -> tuple:
