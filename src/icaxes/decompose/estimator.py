@@ -82,10 +82,15 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         The components are the whitened working copy, rotated in place chunk by chunk.
         """
         self._sort_by_skewness()  # validates parameters before any work
+        device = getattr(self, "device", None)  # ICA's only
+        if device is not None:
+            if _is_dask(X):
+                raise InputError("device (--device) applies to in-memory arrays; a Dask array is "
+                                 "solved on its cluster (leave device unset)")
+            from icaxes.decompose.torch_pass import check_device
+
+            check_device(device)
         if _is_dask(X):
-            if getattr(self, "device", None) is not None:
-                raise InputError("device (--device) applies to in-memory arrays; a Dask array is solved "
-                                 "on its cluster (leave device unset)")
             from icaxes.decompose.dask import fit_dask
 
             fit_dask(self, X)
@@ -277,10 +282,6 @@ class ICA(_AxisTransform):
     def _sort_by_skewness(self) -> bool:
         if self.solver not in METHODS:
             raise ValueError(f"solver must be 'lbfgs' or 'fixed-point', got {self.solver!r}")
-        if self.device is not None:
-            from icaxes.decompose.torch_pass import check_device
-
-            check_device(self.device)
         return True
 
     def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, SolverResult]:
