@@ -14,20 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 
-
-def best_of(f, repeats: int) -> float:
-    """Median seconds of ``repeats`` calls after one warm-up call."""
-    f()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+from bench_solvers import median_seconds
 
 
 def main() -> None:
@@ -44,23 +34,23 @@ def main() -> None:
     flop = 2.0 * n * d * d
     seconds: dict[str, float] = {}
     X64, W64 = X.astype(np.float64), W.astype(np.float64)
-    seconds["numpy float64"] = best_of(lambda: X64 @ W64, args.repeats)
-    seconds["numpy float32"] = best_of(lambda: X @ W, args.repeats)
+    seconds["numpy float64"] = median_seconds(lambda: X64 @ W64, args.repeats)
+    seconds["numpy float32"] = median_seconds(lambda: X @ W, args.repeats)
     try:
         import torch
     except ImportError:
         print("PyTorch not installed: lower-precision GEMMs skipped (pip install 'icaxes[encoders]')")
     else:
         Xt, Wt = torch.from_numpy(X), torch.from_numpy(W)
-        seconds["torch float32"] = best_of(lambda: Xt @ Wt, args.repeats)
+        seconds["torch float32"] = median_seconds(lambda: Xt @ Wt, args.repeats)
         Xb, Wb = Xt.bfloat16(), Wt.bfloat16()
-        seconds["torch bfloat16"] = best_of(lambda: Xb @ Wb, args.repeats)
+        seconds["torch bfloat16"] = median_seconds(lambda: Xb @ Wb, args.repeats)
         # float16 without hardware support is emulated and very slow: time one small slice
         rows = max(1, min(n, 2048))
         Xh, Wh = Xt[:rows].half(), Wt.half()
-        seconds["torch float16"] = best_of(lambda: Xh @ Wh, 1) * n / rows
+        seconds["torch float16"] = median_seconds(lambda: Xh @ Wh, 1) * n / rows
     A = W.astype(np.float64) @ W.T.astype(np.float64)
-    eigh_s = best_of(lambda: np.linalg.eigh(A), args.repeats)
+    eigh_s = median_seconds(lambda: np.linalg.eigh(A), args.repeats)
     ref = seconds["numpy float32"]
     print(f"{n} x {d} @ {d} x {d}: {flop / 1e9:.1f} GFLOP per product")
     for name, s in seconds.items():

@@ -28,6 +28,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+#: the icaxes solvers the bench runs: default, fixed-point, and on a PyTorch device
+ICAXES_WORKERS = ("icaxes", "icaxes-fp", "icaxes-device")
+
 
 def rss_mb(field: str = "RssAnon") -> float:
     """A resident-size field of /proc/self/status in MB (RssAnon: anonymous memory only)."""
@@ -36,6 +39,17 @@ def rss_mb(field: str = "RssAnon") -> float:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def median_seconds(f, repeats: int = 7) -> float:
+    """Median seconds of ``repeats`` calls of ``f`` after one warm-up call."""
+    f()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
 
 
 def synth1024(rows: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +119,7 @@ def worker(args: argparse.Namespace) -> None:
         # 1e-10 (it then runs to max_iter); the paper's code fed float64, so do we by default
         S = est.fit_transform(X.astype(args.sk_dtype))
         res.update(n_iter=int(est.n_iter_))
-    elif args.worker in ("icaxes", "icaxes-fp", "icaxes-device"):
+    elif args.worker in ICAXES_WORKERS:
         import icaxes.decompose.estimator as estimator
         from icaxes import ICA
 
@@ -142,15 +156,6 @@ def worker(args: argparse.Namespace) -> None:
         W = np.linalg.qr(np.random.default_rng(0).standard_normal((k, k)))[0]
         W32 = W.astype(np.float32)
 
-        def best(f, r=7):
-            f()
-            ts = []
-            for _ in range(r):
-                t = time.perf_counter()
-                f()
-                ts.append(time.perf_counter() - t)
-            return float(np.median(ts))
-
         def two_gemm():
             Y = Z @ W32.T
             return Y.T @ Z
@@ -169,11 +174,11 @@ def worker(args: argparse.Namespace) -> None:
                 return sum(p.pool.map(one, p.starts)) if p.pool else sum(map(one, p.starts))
 
         with threadpool_limits(1, user_api="blas"):
-            gemm_1thread = best(two_gemm)
-        floors = {"blas_all_threads": best(two_gemm), "blas_1_thread": gemm_1thread,
-                  "chunked_pool": best(two_gemm_chunked)}
+            gemm_1thread = median_seconds(two_gemm)
+        floors = {"blas_all_threads": median_seconds(two_gemm), "blas_1_thread": gemm_1thread,
+                  "chunked_pool": median_seconds(two_gemm_chunked)}
         res.update(two_gemm_variants=floors, two_gemm_s=min(floors.values()),
-                   icaxes_pass_s=best(lambda: p(W)))
+                   icaxes_pass_s=median_seconds(lambda: p(W)))
         p.close()
         S = None
     res["time_s"] = time.perf_counter() - t0
@@ -242,7 +247,7 @@ def main() -> None:
     ref_path = results["sklearn"]["save"] if "sklearn" in results else args.ref
     if ref_path:
         ref = np.load(ref_path)
-        for name in ("icaxes", "icaxes-fp", "icaxes-device", "picard"):
+        for name in (*ICAXES_WORKERS, "picard"):
             if name in results:
                 results[name]["min_matched_r"] = match(ref, np.load(results[name]["save"]))
     if args.data == "synth1024":  # the known answer: how well each solver recovers the sources
@@ -267,7 +272,7 @@ def main() -> None:
         f = results["floor"]
         print(f"2-GEMM floor {f['two_gemm_s']:.4f} s; icaxes pass {f['icaxes_pass_s']:.4f} s "
               f"({f['icaxes_pass_s'] / f['two_gemm_s']:.2f}x)")
-        for name in ("icaxes", "icaxes-fp", "icaxes-device"):
+        for name in ICAXES_WORKERS:
             if name in results:
                 it = results[name]["iteration_s"]
                 print(f"{name} whole iteration {it:.4f} s = {it / f['two_gemm_s']:.2f}x the floor")
