@@ -126,3 +126,18 @@ def test_same_token_and_grouped_pairs():
         ("i0", "shirt"), ("i1", "shirt"), ("i2", "ankle"), ("i2", "boot")]
     # each class carries total weight one, shared by its images and its words
     assert g.weights.tolist() == [0.5, 0.5, 0.5, 0.5]
+
+
+def test_grouped_pairs_reweighted_after_restriction():
+    """Dropping rows or words re-shares each group's weight over what survives."""
+    g = grouped_pairs(["i0", "i1", "i2", "i3", "i4"], ["0", "0", "0", "9", "9"],
+                      label_map={"0": "shirt", "9": ["ankle", "boot"]})
+    assert g.weights.tolist() == pytest.approx([1 / 3] * 3 + [0.25] * 4)
+    # image i2 and the word "ankle" are missing from the two embeddings
+    r = g.restrict(["i0", "i1", "i3", "i4"], ["shirt", "boot"])
+    assert list(zip(r.source, r.target, strict=True)) == [
+        ("i0", "shirt"), ("i1", "shirt"), ("i3", "boot"), ("i4", "boot")]
+    assert r.weights.tolist() == pytest.approx([0.5, 0.5, 0.5, 0.5])
+    # without reweighting the old shares stay (each class then weighs less than one)
+    assert g.restrict(["i0", "i1", "i3", "i4"], ["shirt", "boot"], reweight=False).weights.tolist() \
+        == pytest.approx([1 / 3, 1 / 3, 0.25, 0.25])

@@ -147,8 +147,8 @@ class Pairs:
         scheme = self.metadata.get("weighting")
         if reweight and scheme == "fanout":
             w = fanout_weights(src)
-        elif reweight and scheme == "group":
-            w = fanout_weights(tgt)
+        elif reweight and scheme == "grouped":
+            w = group_weights(src, tgt)
         return Pairs(src, tgt, w, report, dict(self.metadata))
 
     def rows(self, emb_a: Any, emb_b: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -211,6 +211,20 @@ def fanout_weights(keys: Sequence[str]) -> np.ndarray:
     """``1 / count`` of each key: every distinct key then carries a total weight of one."""
     counts = Counter(keys)
     return np.array([1.0 / counts[k] for k in keys], dtype=np.float64)
+
+
+def group_weights(rows: Sequence[str], words: Sequence[str]) -> np.ndarray:
+    """Weights of grouped pairs: every group of rows carries a total weight of one.
+
+    A row's weight is shared equally by its words, and a group is the set of rows paired with
+    the same words (one class or one word), so each row counts ``1 / group size``.
+    """
+    words_of: dict[str, list[str]] = {}
+    for r, w in zip(rows, words, strict=True):
+        words_of.setdefault(r, []).append(w)
+    key = {r: frozenset(ws) for r, ws in words_of.items()}
+    size = Counter(key.values())
+    return np.array([1.0 / (len(words_of[r]) * size[key[r]]) for r in rows], dtype=np.float64)
 
 
 def _finish(cands: Iterable[tuple[str, str]], *, drops: Counter, candidates: int,
