@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from icaxes.cli._text import printable
 from icaxes.errors import IcaxesError
 
 app = typer.Typer(
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         # in non-standalone mode click returns the code of typer.Exit instead of exiting
         rv = app(args=argv, standalone_mode=False)
     except IcaxesError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written", file=sys.stderr)
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             # one line like every other error, with the command's help as the way out
             ctx = getattr(exc, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+            print(f"error: {printable(exc.format_message() + hint)}", file=sys.stderr)
             return code
         if type(exc).__name__ == "Abort":
             print("error: aborted; nothing was written", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,10 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from icaxes.cli._app import DeviceOption, Solver, SolverOption, app, err, out
+from icaxes.cli._text import json_text, printable
+from icaxes.cli._text import shown as escape
 from icaxes.errors import IcaxesError, InputError
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
@@ -79,7 +79,7 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except IcaxesError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
@@ -117,17 +117,17 @@ def axes(
                                     alpha_only=alpha),
             })
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print(json_text(rows))
         return
     from icaxes.interpret.labels import short_category
 
-    table = Table(title=f"{m.method.upper()} axes of {m.metadata.get('source', model)}")
+    table = Table(title=f"{m.method.upper()} axes of {escape(m.metadata.get('source', model))}")
     for col in ("axis", "skew", "kurt", *(["stability"] if stab else []), "category", "label", "top tokens"):
         table.add_column(col)
     for r in rows:
         flag = [] if not stab else [f"{r['stability']:.2f}" + (" UNSTABLE" if r["unstable"] else "")]
         table.add_row(str(r["axis"]), f"{r['skewness']:.2f}", f"{r['kurtosis']:.1f}", *flag,
-                      short_category(r["category"]) if r["category"] else "", escape(r["label"]),
+                      escape(short_category(r["category"])) if r["category"] else "", escape(r["label"]),
                       escape(", ".join(r["top"])))
     out.print(table)
 
@@ -148,8 +148,7 @@ def explain(
         parts = m.explain(token, top)
         needed = {f"{s:.0%}": m.axes_needed(token, s) for s in (0.5, 0.8)}
     if as_json:
-        print(json.dumps({"token": token, "axes": [p.__dict__ for p in parts],
-                          "axes_needed": needed}, ensure_ascii=False, indent=1))
+        print(json_text({"token": token, "axes": [p.__dict__ for p in parts], "axes_needed": needed}))
         return
     table = Table(title=f"{escape(token)} = ...  ({m.method.upper()}, {m.n_axes} axes)")
     for col in ("axis", "weight", "share", "axis label"):
@@ -184,8 +183,8 @@ def similarity(
         cos, terms = m.similarity(a, b, top or None)
     shown = sum(t.product for t in terms)
     if as_json:
-        print(json.dumps({"a": a, "b": b, "cosine": cos, "n_axes": m.n_axes, "shown_sum": shown,
-                          "terms": [t.__dict__ for t in terms]}, ensure_ascii=False, indent=1))
+        print(json_text({"a": a, "b": b, "cosine": cos, "n_axes": m.n_axes, "shown_sum": shown,
+                         "terms": [t.__dict__ for t in terms]}))
         return
     table = Table(title=f"cos({escape(a)}, {escape(b)}) = {cos:.3f}  ({m.method.upper()}, "
                         f"{m.n_axes} axes)")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from icaxes.cli._app import app, err
+from icaxes.cli._text import shown
 
 
 @app.command()
@@ -40,5 +41,6 @@ def evaluate(
         chosen = list(TASKS) if tasks.strip() == "all" else [t.strip() for t in tasks.split(",") if t.strip()]
         model_dir = Path(target) if Path(target).is_dir() else None
         evaluate_source(target, output, tasks=chosen, limit=limit, seed=seed, progress=True,
-                        model_dir=model_dir, refits=refits, log=lambda m: err.print(m, highlight=False))
+                        model_dir=model_dir, refits=refits,
+                        log=lambda m: err.print(shown(m), highlight=False))
     err.print(f"wrote {output}/summary.md and the tables beside it", highlight=False)

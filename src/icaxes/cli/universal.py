@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from icaxes.cli._app import app, err, out
+from icaxes.cli._text import shown as escape
 from icaxes.errors import InputError
 
 
