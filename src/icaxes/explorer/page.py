@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -11,7 +12,9 @@ from typing import Any
 from icaxes.explorer.data import ModelsLike, PageLimits, PairsLike, explorer_data
 from icaxes.io.atomic import atomic_file
 
-_MARKERS = ("/*ICAXES_STYLE*/", "/*ICAXES_SCRIPT*/", "ICAXES_DATA")
+#: the template's placeholders, each filled once (see :func:`render_page`)
+_MARKERS = ("ICAXES_TITLE", "/*ICAXES_STYLE*/", "/*ICAXES_SCRIPT*/", "ICAXES_DATA")
+_MARKER = re.compile("|".join(re.escape(m) for m in _MARKERS))
 
 
 @cache
@@ -38,11 +41,11 @@ def render_page(data: dict[str, Any], title: str = "icaxes explorer") -> str:
     for marker in _MARKERS:
         if page.count(marker) != 1:  # pragma: no cover - guards the packaged template
             raise RuntimeError(f"explorer template is damaged: marker {marker} not found once")
-    # data goes last so that nothing inside it can be mistaken for a marker
-    page = page.replace("ICAXES_TITLE", html.escape(title))
-    page = page.replace("/*ICAXES_STYLE*/", _asset("explorer.css"))
-    page = page.replace("/*ICAXES_SCRIPT*/", _asset("explorer.js"))
-    return page.replace("ICAXES_DATA", embed_json(data))
+    fill = {"ICAXES_TITLE": html.escape(title), "/*ICAXES_STYLE*/": _asset("explorer.css"),
+            "/*ICAXES_SCRIPT*/": _asset("explorer.js"), "ICAXES_DATA": embed_json(data)}
+    # one pass over the template: what is filled in is never searched again, so a title or
+    # a token that spells a marker (or "\\1", "$&") stays text
+    return _MARKER.sub(lambda m: fill[m.group()], page)
 
 
 def build_page(models: ModelsLike, *, limits: PageLimits | None = None, pairs: PairsLike | None = None,

@@ -719,23 +719,27 @@
     const hash = '#' + Object.keys(parts).map((k) => k + '=' + encodeURIComponent(parts[k])).join('&');
     if (location.hash !== hash) { try { history.replaceState(null, '', hash); } catch (e) { /* some file: contexts refuse */ } }
   }
+  // fragment values are data: kept in a Map and checked against own keys only, so that
+  // '#method=constructor' or '#__proto__=1' never reach an object's prototype
   function loadHash() {
-    const q = {};
+    const q = new Map();
     location.hash.slice(1).split('&').forEach((kv) => {
       const i = kv.indexOf('=');
-      if (i > 0) { try { q[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1)); } catch (e) { /* ignore a damaged fragment */ } }
+      if (i > 0) { try { q.set(kv.slice(0, i), decodeURIComponent(kv.slice(i + 1))); } catch (e) { /* ignore a damaged fragment */ } }
     });
     const int = (v, hi) => { const n = parseInt(v, 10); return Number.isInteger(n) && n >= 0 && n < hi ? n : null; };
-    const mi = int(q.m, DATA.models.length);
+    const has = (o, k) => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k);
+    const mi = int(q.get('m'), DATA.models.length);
     if (mi !== null) S.mi = mi;
-    if (q.method && model().methods[q.method]) S.method = q.method;
-    else if (!model().methods[S.method]) S.method = Object.keys(model().methods)[0];
+    const method = q.get('method');
+    if (has(model().methods, method)) S.method = method;
+    else if (!has(model().methods, S.method)) S.method = Object.keys(model().methods)[0];
     const d = variant().n_axes;
-    for (const [key, field] of [['axis', 'axis'], ['x', 'sx'], ['y', 'sy']]) { const n = int(q[key], d); if (n !== null) S[field] = n; }
-    if (q.token) S.token = q.token;
-    if (q.a) S.pairA = q.a;
-    if (q.b) S.pairB = q.b;
-    if (['axis', 'token', 'scatter', 'pair', 'compare'].includes(q.tab)) S.tab = q.tab;
+    for (const [key, field] of [['axis', 'axis'], ['x', 'sx'], ['y', 'sy']]) { const n = int(q.get(key), d); if (n !== null) S[field] = n; }
+    if (q.get('token')) S.token = q.get('token');
+    if (q.get('a')) S.pairA = q.get('a');
+    if (q.get('b')) S.pairB = q.get('b');
+    if (['axis', 'token', 'scatter', 'pair', 'compare'].includes(q.get('tab'))) S.tab = q.get('tab');
   }
 
   function renderAll() {
