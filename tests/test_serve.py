@@ -120,6 +120,9 @@ def test_only_loopback_host_headers_are_served(server_of):
         status, body = get(port, host)
         assert status == 421, host
         assert len(body) < 200 and b"127.0.0.1" in body and b"<title>" not in body
+    with connect(port) as s:  # two Host headers, one of them allowed
+        s.sendall(f"GET / HTTP/1.1\r\nHost: {LOOPBACK}:{port}\r\nHost: evil.example\r\n\r\n".encode())
+        assert read_all(s).startswith(b"HTTP/1.0 421")
     for host in [f"127.0.0.1:{port}", f"localhost:{port}", f"LocalHost:{port}", f"[::1]:{port}",
                  "127.0.0.1", "localhost"]:
         assert get(port, host) == (200, PAGE.encode()), host

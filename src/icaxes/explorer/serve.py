@@ -4,9 +4,9 @@ Only ``GET /`` (and ``/index.html``) is answered, with the same self-contained p
 :func:`~icaxes.explorer.write_explorer` writes; everything else is 404. The server binds to
 the loopback interface only, and is built to stay up whatever a client does:
 
-- **Host allow-list.** A request is answered only when its ``Host`` header names this
+- **Host allow-list.** A request is answered only when its one ``Host`` header names this
   server: ``127.0.0.1``, ``localhost`` or ``[::1]``, with the bound port (or no port). Any
-  other host gets ``421 Misdirected Request``, so a web page whose domain was re-pointed at
+  other host, none or two get ``421 Misdirected Request``, so a web page whose domain was re-pointed at
   127.0.0.1 (DNS rebinding) cannot read the page.
 - **Request deadline.** A connection has ``request_timeout`` seconds in all to send its
   request line and headers (a half-sent request, or one that trickles a byte at a time, is
@@ -69,7 +69,10 @@ def _handler(page: bytes) -> type[BaseHTTPRequestHandler]:
             self.rfile = io.BufferedReader(_DeadlineReader(self.connection, deadline))
 
         def _host_allowed(self) -> bool:
-            host = (self.headers.get("Host") or "").strip().lower()
+            hosts = self.headers.get_all("Host") or []
+            if len(hosts) != 1:  # none, or two that could be read differently
+                return False
+            host = hosts[0].strip().lower()
             port = str(self.server.server_address[1])
             return any(host in (name, f"{name}:{port}") for name in ALLOWED_HOSTS)
 
