@@ -8,6 +8,8 @@ stderr and exit status 2.
 
 from __future__ import annotations
 
+import functools
+
 
 class IcaxesError(Exception):
     """Base class of every error icaxes raises on purpose."""
@@ -60,8 +62,30 @@ class OutputError(IcaxesError, OSError):
     """An output path cannot be written."""
 
 
-class ConvergenceWarning(UserWarning):
-    """The ICA solver stopped at ``max_iter`` before reaching ``tol``."""
+@functools.cache
+def _make_convergence_warning() -> type[Warning]:
+    # a subclass of scikit-learn's, so that a user's filter on sklearn's class catches ours;
+    # made on first use because importing scikit-learn takes about a second
+    from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+
+    class ConvergenceWarning(SklearnConvergenceWarning):
+        """The ICA solver stopped at ``max_iter`` before reaching ``tol``.
+
+        A subclass of :class:`sklearn.exceptions.ConvergenceWarning` (itself a
+        :class:`UserWarning`): filters on either class apply.
+        """
+
+    ConvergenceWarning.__module__ = __name__
+    ConvergenceWarning.__qualname__ = "ConvergenceWarning"
+    return ConvergenceWarning
+
+
+def __getattr__(name: str):
+    if name == "ConvergenceWarning":
+        cls = _make_convergence_warning()
+        globals()[name] = cls  # made once: every import sees the same class
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def require(module: str, *, extra: str, feature: str):

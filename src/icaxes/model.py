@@ -22,7 +22,7 @@ from icaxes.decompose.estimator import (
     load_estimator,
     save_estimator_arrays,
 )
-from icaxes.errors import InputError, ModelFormatError
+from icaxes.errors import DimensionMismatchError, InputError, ModelFormatError
 from icaxes.interpret.axes import (
     AxisWeight,
     SimilarityTerm,
@@ -33,7 +33,7 @@ from icaxes.interpret.axes import (
     top_rows,
 )
 from icaxes.io.atomic import atomic_dir
-from icaxes.io.embeddings import Embeddings, unknown_token_message
+from icaxes.io.embeddings import Embeddings, check_finite, unknown_token_message
 
 FORMAT_VERSION = 1
 
@@ -127,7 +127,8 @@ class AxisModel:
 
     # ------------------------------------------------------- interpretation
     def top_tokens(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
-                   max_rank: int | None = None, alpha_only: bool = False) -> list[str]:
+                   max_rank: int | None = None, alpha_only: bool = False,
+                   end: str = "positive") -> list[str]:
         """The ``k`` tokens with the largest normalised component on ``axis``.
 
         Parameters
@@ -140,14 +141,21 @@ class AxisModel:
             Keep only the first ``max_rank`` rows (sources are in frequency order).
         alpha_only : bool
             Keep only tokens made of letters (drops numbers, scores, punctuation).
+        end : {"positive", "negative"}
+            ``"negative"`` gives the bottom ``k`` instead: the most negative components, most
+            negative first (the short tail opposite the axis's spike).
         """
         return [self.tokens[i] for i in self.top_indices(axis, k, min_frequency=min_frequency,
-                                                          max_rank=max_rank, alpha_only=alpha_only)]
+                                                          max_rank=max_rank, alpha_only=alpha_only,
+                                                          end=end)]
 
     def top_indices(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
-                    max_rank: int | None = None, alpha_only: bool = False) -> np.ndarray:
+                    max_rank: int | None = None, alpha_only: bool = False,
+                    end: str = "positive") -> np.ndarray:
         """Row indices of :meth:`top_tokens`."""
         axis = self._check_axis(axis)
+        if end not in ("positive", "negative"):
+            raise InputError(f"end must be 'positive' or 'negative', got {end!r}")
         allowed = None
         if min_frequency is not None:
             if self.frequencies is None:
@@ -160,7 +168,8 @@ class AxisModel:
             if self._alpha is None:
                 self._alpha = np.fromiter((t.isalpha() for t in self.tokens), bool, len(self.tokens))
             allowed = self._alpha if allowed is None else allowed & self._alpha
-        return top_rows(self.normalized[:, axis], k, allowed)
+        column = self.normalized[:, axis]
+        return top_rows(column if end == "positive" else -column, k, allowed)
 
     def explain(self, token: str, top: int = 5) -> list[AxisWeight]:
         """The sparse composition of ``token``: its strongest axes and their weights.
@@ -168,10 +177,7 @@ class AxisModel:
         Weights are the token's normalised components; their squares sum to one over all
         axes, so ``share`` says how much of the token each axis accounts for.
         """
-        vec = self.normalized[self.row(token)].astype(np.float64)
-        idx = np.argsort(-vec, kind="stable")[:top]
-        assert self.labels is not None
-        return [AxisWeight(int(i), self.labels[i], float(vec[i]), float(vec[i] ** 2)) for i in idx]
+        return self._composition(self.normalized[self.row(token)], top)
 
     def axes_needed(self, token: str, share: float = 0.8) -> int:
         """Number of axes that hold ``share`` of ``token``'s squared norm (largest first)."""
@@ -184,10 +190,37 @@ class AxisModel:
 
         Returns the cosine of the normalised components (equal to the cosine of the
         whitened embeddings) and the ``top`` terms with one-sided p-values of the product
-        under the isotropic null (METHOD.md section 5), Bonferroni-adjusted over the axes.
+        under the isotropic null (independent N(0, 1/d) components), Bonferroni-adjusted
+        over the axes.
         """
         ra, rb = self.row(a), self.row(b)
-        cos, terms, (na, nb) = similarity_terms(self.components[ra], self.components[rb])
+        return self._similarity_of_components(self.components[ra], self.components[rb], top)
+
+    def similarity_vectors(self, u: Any, v: Any, top: int | None = 10
+                           ) -> tuple[float, list[SimilarityTerm]]:
+        """:meth:`similarity` of two vectors of the embedding space (any text, image or row).
+
+        Parameters
+        ----------
+        u, v : array-like of shape (d,)
+            Vectors in the space the model was fitted on (e.g. two sentences encoded by the
+            same encoder); they go through the fitted transform first.
+        top : int or None
+            Terms returned (None: all).
+
+        Returns
+        -------
+        cosine : float
+            The cosine of the two transformed vectors (the whitened-space cosine).
+        terms : list of SimilarityTerm
+            Per-axis terms, largest first, with p-values as in :meth:`similarity`.
+        """
+        cu, cv = self.transform_vectors(np.vstack([self._as_vector(u, "u"), self._as_vector(v, "v")]))
+        return self._similarity_of_components(cu, cv, top)
+
+    def _similarity_of_components(self, ca: np.ndarray, cb: np.ndarray, top: int | None
+                                  ) -> tuple[float, list[SimilarityTerm]]:
+        cos, terms, (na, nb) = similarity_terms(ca, cb)
         d = self.n_axes
         p = product_p_value(na, nb, d)
         order = np.argsort(-terms, kind="stable")[: (top or d)]
@@ -195,6 +228,96 @@ class AxisModel:
         return cos, [SimilarityTerm(int(k), self.labels[k], float(na[k]), float(nb[k]),
                                     float(terms[k]), float(p[k]), float(min(1.0, p[k] * d)))
                      for k in order]
+
+    # ------------------------------------------------ vectors from outside the model
+    def _as_vector(self, v: Any, what: str = "vector") -> np.ndarray:
+        return self._as_rows(v, what, one=True)[0]
+
+    def _as_rows(self, X: Any, what: str, *, one: bool = False) -> np.ndarray:
+        try:
+            arr = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{what} must be numeric ({exc})") from None
+        d = int(self.transform.mean_.shape[0])
+        rows = arr[None, :] if arr.ndim == 1 else arr
+        if rows.ndim != 2 or rows.shape[1] != d or (one and arr.ndim != 1):
+            shape = f"one vector of length {d}" if one else f"rows of length {d}"
+            raise DimensionMismatchError(
+                f"{what} has shape {arr.shape}; the model was fitted on {d}-dimensional vectors, "
+                f"pass {shape} from the same embedding")
+        check_finite(rows, what=what)
+        return rows
+
+    def transform_vectors(self, X: Any) -> np.ndarray:
+        """Components of new rows of the embedding space: the fitted transform, float32.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d) or (d,)
+
+        Returns
+        -------
+        ndarray of shape (n, n_axes) (or (n_axes,) for one vector)
+        """
+        rows = self._as_rows(X, "vectors")
+        out = np.asarray(self.transform.transform(rows), dtype=np.float32)
+        return out[0] if np.ndim(X) == 1 else out
+
+    def explain_vector(self, v: Any, top: int = 5) -> list[AxisWeight]:
+        """:meth:`explain` for any vector of the embedding space (e.g. an encoded sentence).
+
+        Parameters
+        ----------
+        v : array-like of shape (d,)
+            A vector in the space the model was fitted on; it goes through the fitted
+            transform (centring, whitening, rotation), then is normalised like every row.
+        top : int
+            Number of axes returned, strongest first.
+
+        Returns
+        -------
+        list of AxisWeight
+        """
+        comp = self.transform_vectors(self._as_vector(v))
+        return self._composition(normalize_rows(comp[None, :])[0], top)
+
+    def _composition(self, vec: np.ndarray, top: int) -> list[AxisWeight]:
+        vec = np.asarray(vec, dtype=np.float64)
+        idx = np.argsort(-vec, kind="stable")[:top]
+        assert self.labels is not None
+        return [AxisWeight(int(i), self.labels[i], float(vec[i]), float(vec[i] ** 2)) for i in idx]
+
+    def most_similar(self, query: str | Any, k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` tokens closest to a token or a vector (cosine of the normalised components).
+
+        Parameters
+        ----------
+        query : str or array-like of shape (d,)
+            A token of the model (left out of its own neighbours) or a vector of the
+            embedding space (transformed first).
+        k : int
+
+        Returns
+        -------
+        list of (token, cosine)
+            Most similar first. The cosine is the whitened-space cosine that
+            :meth:`similarity` decomposes.
+        """
+        if k < 1:
+            raise InputError(f"k must be at least 1, got {k}")
+        if isinstance(query, str):
+            skip = self.row(query)
+            q = self.normalized[skip]
+        else:
+            skip = None
+            q = normalize_rows(self.transform_vectors(self._as_vector(query, "query"))[None, :])[0]
+        scores = np.asarray(self.normalized @ q, dtype=np.float64)
+        allowed = None
+        if skip is not None:
+            allowed = np.ones(len(scores), bool)
+            allowed[skip] = False
+        idx = top_rows(scores, k, allowed)
+        return [(self.tokens[i], float(scores[i])) for i in idx]
 
     def component_significance(self, token: str) -> np.ndarray:
         """One-sided p-value of each normalised component of ``token`` under N(0, 1/d)."""
@@ -227,6 +350,18 @@ class AxisModel:
             (tmp / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False),
                                             encoding="utf-8")
         return path
+
+    def export(self, path: str | Path, to: str = "projector", *, binary: bool = False,
+               normalize: bool = False, limit: int | None = None):
+        """Write the components for another tool: see :func:`icaxes.io.export.export`.
+
+        ``to`` is ``"projector"`` (a folder for the TensorBoard Embedding Projector),
+        ``"word2vec"`` (text, or binary with ``binary=True``; gensim reads both) or
+        ``"parquet"``. Returns an :class:`~icaxes.io.export.ExportResult`.
+        """
+        from icaxes.io.export import export
+
+        return export(self, path, to, binary=binary, normalize=normalize, limit=limit)
 
     @classmethod
     def load(cls, path: str | Path, *, mmap: bool = True) -> AxisModel:

@@ -17,6 +17,7 @@ from icaxes.cli import evaluate  # noqa: F401  isort: skip
 from icaxes.cli import universal  # noqa: F401  isort: skip
 from icaxes.cli import figures  # noqa: F401  isort: skip
 from icaxes.cli import scale  # noqa: F401  isort: skip
+from icaxes.cli import export  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]
 

@@ -135,18 +135,32 @@ def axes(
 @app.command()
 def explain(
     model: ModelDir,
-    token: Annotated[str, typer.Argument(help="Token to explain.")],
+    token: Annotated[str | None, typer.Argument(help="Token to explain.")] = None,
     top: Annotated[int, typer.Option("--top", "-k", help="Number of axes shown.")] = 5,
     method: Method = "ica",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    text: Annotated[str | None, typer.Option(
+        "--text", help="Explain this text instead, encoded by the encoder the model was fitted on.")]
+    = None,
 ) -> None:
-    """Show TOKEN's sparse composition: its strongest axes, their weights and shares."""
+    """Show TOKEN's (or a --text's) sparse composition: its strongest axes, weights and shares."""
+    from icaxes.interpret.axes import axes_needed, normalize_rows
+
     with _one_line_errors():
         if top < 1:
             raise InputError(f"--top must be at least 1, got {top}")
+        if (token is None) == (text is None):
+            raise InputError("give a TOKEN or --text TEXT (one of them)")
         m = _model(model, method)
-        parts = m.explain(token, top)
-        needed = {f"{s:.0%}": m.axes_needed(token, s) for s in (0.5, 0.8)}
+        if text is not None:
+            vec = _encode(m, [text])[0]
+            parts = m.explain_vector(vec, top)
+            weights = normalize_rows(m.transform_vectors(vec)[None, :])[0]
+            token = text
+        else:
+            weights = m.normalized[m.row(token)]
+            parts = m.explain(token, top)
+        needed = {f"{s:.0%}": axes_needed(weights, s) for s in (0.5, 0.8)}
     if as_json:
         print(json_text({"token": token, "axes": [p.__dict__ for p in parts], "axes_needed": needed}))
         return
@@ -164,11 +178,14 @@ def explain(
 @app.command()
 def similarity(
     model: ModelDir,
-    a: Annotated[str, typer.Argument(help="First token.")],
-    b: Annotated[str, typer.Argument(help="Second token.")],
+    a: Annotated[str | None, typer.Argument(help="First token.")] = None,
+    b: Annotated[str | None, typer.Argument(help="Second token.")] = None,
     top: Annotated[int, typer.Option("--top", "-k", help="Axis terms shown (0: all).")] = 10,
     method: Method = "ica",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    texts: Annotated[list[str] | None, typer.Option(
+        "--text", help="Compare two texts instead (give --text twice), encoded by the encoder the "
+        "model was fitted on.")] = None,
 ) -> None:
     """Decompose the cosine of A and B into one term per axis, with p-values.
 
@@ -179,8 +196,19 @@ def similarity(
     with _one_line_errors():
         if top < 0:
             raise InputError(f"--top must be 0 (all) or more, got {top}")
+        if texts:
+            if len(texts) != 2 or a is not None:
+                raise InputError(f"give exactly two --text options and no tokens, got {len(texts)} "
+                                 f"text(s){' and a token' if a is not None else ''}")
+        elif a is None or b is None:
+            raise InputError("give two tokens A B, or --text A --text B")
         m = _model(model, method)
-        cos, terms = m.similarity(a, b, top or None)
+        if texts:
+            u, v = _encode(m, list(texts))
+            a, b = texts
+            cos, terms = m.similarity_vectors(u, v, top or None)
+        else:
+            cos, terms = m.similarity(a, b, top or None)
     shown = sum(t.product for t in terms)
     if as_json:
         print(json_text({"a": a, "b": b, "cosine": cos, "n_axes": m.n_axes, "shown_sum": shown,
@@ -197,3 +225,10 @@ def similarity(
     rest = m.n_axes - len(terms)
     out.print(f"the {len(terms)} terms shown sum to {shown:+.3f}"
               + (f"; the other {rest} axes add {cos - shown:+.3f}" if rest else ""), highlight=False)
+
+
+def _encode(m, texts: list[str]):
+    """``texts`` through the encoder that made the model's rows (one error line if none did)."""
+    from icaxes.io.encoders import text_encoder_for
+
+    return text_encoder_for(m.metadata)(texts)

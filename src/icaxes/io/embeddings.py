@@ -114,6 +114,41 @@ class Embeddings:
             self.frequencies = freqs
         self._index: dict[str, int] | None = None
 
+    # ------------------------------------------------------------ adapters
+    @classmethod
+    def from_keyed_vectors(cls, kv: Any, *, limit: int | None = None) -> Embeddings:
+        """From a gensim ``KeyedVectors`` (see :func:`icaxes.io.adapters.from_keyed_vectors`)."""
+        from icaxes.io.adapters import from_keyed_vectors
+
+        return from_keyed_vectors(kv, limit=limit)
+
+    @classmethod
+    def from_sentence_transformer(cls, model: Any, texts: Sequence[str], *, batch_size: int = 64,
+                                  progress: bool = False) -> Embeddings:
+        """``texts`` encoded by a sentence-transformers model, one row per distinct text
+        (see :func:`icaxes.io.adapters.from_sentence_transformer`)."""
+        from icaxes.io.adapters import from_sentence_transformer
+
+        return from_sentence_transformer(model, texts, batch_size=batch_size, progress=progress)
+
+    @classmethod
+    def from_dataframe(cls, df: Any, *, token_column: str = "token",
+                       vector_columns: Sequence[str] | None = None, vector_column: str | None = None,
+                       frequency_column: str | None = None) -> Embeddings:
+        """From a pandas DataFrame (see :func:`icaxes.io.adapters.from_dataframe`)."""
+        from icaxes.io.adapters import from_dataframe
+
+        return from_dataframe(df, token_column=token_column, vector_columns=vector_columns,
+                              vector_column=vector_column, frequency_column=frequency_column)
+
+    @classmethod
+    def from_model2vec(cls, folder: Any, *, limit: int | None = None) -> Embeddings:
+        """The token rows of a model2vec folder (see :func:`icaxes.io.adapters.read_model2vec`)."""
+        from icaxes.io.adapters import read_model2vec
+
+        tokens, vectors, freqs, meta = read_model2vec(folder, limit=limit)
+        return cls(tokens, vectors, freqs, meta)
+
     # ------------------------------------------------------------------ access
     def __len__(self) -> int:
         return len(self.tokens)

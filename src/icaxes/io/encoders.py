@@ -440,3 +440,45 @@ def load_spec(spec: str, *, limit: int | None = None, progress: bool = True) -> 
     from icaxes.io.sources import load_embeddings
 
     return load_embeddings(spec, limit=limit)
+
+
+def text_encoder_for(metadata: dict | str) -> Callable[[list[str]], np.ndarray]:
+    """The encoder that made a model's rows, as a function texts -> float32 rows.
+
+    ``metadata`` is a model's metadata (or just its ``"source"``): ``ENCODER:LANG:N``,
+    ``ENCODER-glosses[:N]``, ``st:MODEL_DIR:TEXTS`` or a model2vec folder (its absolute
+    ``model_dir`` is used when recorded). New texts encoded by
+    it live in the space the model was fitted on, so :meth:`icaxes.AxisModel.explain_vector`
+    and :meth:`~icaxes.AxisModel.similarity_vectors` can read them.
+
+    Raises
+    ------
+    InputError
+        If the source was not made by an encoder (a static table such as GloVe).
+    """
+    from pathlib import Path
+
+    from icaxes.io import adapters
+
+    meta = {"source": metadata} if isinstance(metadata, str) else dict(metadata)
+    source = str(meta.get("source", ""))
+    model_dir = meta.get("model_dir")
+    name = None
+    parsed = parse_spec(source)
+    if parsed is not None:
+        name = parsed[0]
+    elif _glosses_spec(source) is not None:
+        name = _glosses_spec(source)[0]  # type: ignore[index]
+    if name is not None:
+        return lambda texts: encode_texts(name, texts, progress=False)
+    if source.startswith(adapters.ST_PREFIX):
+        folder = Path(model_dir) if model_dir else adapters.parse_st_spec(source)[0]  # type: ignore[index]
+        return adapters.sentence_transformer_encoder(folder)
+    if meta.get("format") == "model2vec" or (source and Path(source).is_dir()):
+        folder = Path(model_dir or source)
+        if adapters.model2vec_layout(folder):
+            return adapters.model2vec_encoder(folder)
+    raise InputError(
+        f"the model was fitted on {source!r}, which no text encoder made; --text needs a model "
+        "fitted on an encoder source (ENCODER:LANG:N, ENCODER-glosses, st:MODEL_DIR:TEXTS or a "
+        "model2vec folder); explain a token of the model instead")

@@ -122,7 +122,10 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
     source : str or path
         A built-in name (see :data:`SOURCES`: ``glove-6b-50d``, ``fasttext-fr``, ``chive-ja``)
         or a path to a ``.vec``/``.txt``/``.gz`` text file, word2vec ``.bin``, ``.npy``/``.npz``
-        (with ``tokens_path``), ``.parquet``, a gensim KeyedVectors file or a spaCy vectors folder.
+        (with ``tokens_path``), ``.parquet``, a gensim KeyedVectors file, a spaCy vectors folder
+        or a model2vec folder (``model.safetensors`` + ``tokenizer.json``); or
+        ``st:MODEL_DIR:TEXTS``, the texts of a file (one per line) encoded by a local
+        sentence-transformers folder (see :mod:`icaxes.io.adapters`).
     limit : int, optional
         Keep only the first ``limit`` rows (files are usually in frequency order).
     lowercase : bool
@@ -172,6 +175,11 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
             if clean:
                 token_filter = _with_clean(token_filter)
         raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
+    elif name.startswith("st:") and not Path(source).exists():
+        from icaxes.io.adapters import load_st_spec
+
+        emb = load_st_spec(name, limit=limit)
+        raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
     elif not Path(source).exists() and _is_encoder_spec(name):
         from icaxes.io.encoders import load_spec
 
@@ -185,10 +193,16 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
             known = ", ".join(sorted(SOURCES))
             raise UnknownSourceError(
                 f"{name!r} is neither a built-in source ({known}), an encoder spec "
-                "(ENCODER:LANG:N, e.g. use:fr:5000, minilm-tokens or minilm-glosses) nor an existing file"
+                "(ENCODER:LANG:N, e.g. use:fr:5000, minilm-tokens or minilm-glosses), st:MODEL_DIR:TEXTS "
+                "nor an existing file"
             )
-        raw_tokens, raw_vectors, freqs, meta = readers.read_path(
-            path, limit=limit, format=format, tokens_path=tokens_path)
+        from icaxes.io.adapters import model2vec_layout, read_model2vec
+
+        if format == "model2vec" or (format is None and path.is_dir() and model2vec_layout(path)):
+            raw_tokens, raw_vectors, freqs, meta = read_model2vec(path, limit=limit)
+        else:
+            raw_tokens, raw_vectors, freqs, meta = readers.read_path(
+                path, limit=limit, format=format, tokens_path=tokens_path)
         if clean:
             token_filter = _with_clean(token_filter)
     return readers.finish(raw_tokens, raw_vectors, freqs, meta, lowercase=lowercase,
