@@ -280,3 +280,75 @@ def test_convergence_warning_is_caught_by_sklearn_filters(glove_5k):
     assert not caught
     with pytest.warns(SkWarning, match="did not converge"):
         icaxes.ICA(random_state=0, max_iter=2).fit(X)
+
+
+# ------------------------------------------------------------------- evaluation on user files
+@pytest.fixture(scope="module")
+def gensim_data():
+    pytest.importorskip("gensim")
+    from pathlib import Path
+
+    from gensim.test.utils import datapath
+
+    return Path(datapath("wordsim353.tsv")).parent
+
+
+@pytest.fixture(scope="module")
+def raw_kv(model):
+    """gensim KeyedVectors of the raw rows the model was fitted on (recovered exactly)."""
+    from gensim.models import KeyedVectors
+
+    raw = model.transform.inverse_transform(np.asarray(model.components, dtype=np.float64))
+    kv = KeyedVectors(raw.shape[1])
+    kv.add_vectors(list(model.tokens), raw.astype(np.float32))
+    return kv
+
+
+def _rows(cli, glove_20k_dir, *args):
+    r = cli("evaluate", str(glove_20k_dir), *args, "--json")
+    assert r.returncode == 0, r.stderr
+    return {(row["file"].rsplit("/", 1)[-1], row["space"]): row for row in json.loads(r.stdout)}
+
+
+@pytest.mark.parametrize("dummy", [False, True])
+def test_pairs_match_gensim_on_real_files(cli, glove_20k_dir, gensim_data, raw_kv, dummy, tmp_path):
+    # SimLex-999 in a semicolon-separated, upper-case copy: the options must undo both
+    simlex = tmp_path / "simlex.csv"
+    simlex.write_text("\n".join(
+        line if line.startswith("#") else line.upper().replace("\t", ";")
+        for line in (gensim_data / "simlex999.txt").read_text(encoding="utf-8").splitlines()) + "\n")
+    args = ["--pairs", str(gensim_data / "wordsim353.tsv"), "--restrict-vocab", "15000"]
+    rows = _rows(cli, glove_20k_dir, *args, *(["--dummy4unknown"] if dummy else []))
+    semi = _rows(cli, glove_20k_dir, "--pairs", str(simlex), "--delimiter", ";", "--restrict-vocab",
+                 "15000", *(["--dummy4unknown"] if dummy else []))
+    for name, path, got in (("wordsim353.tsv", gensim_data / "wordsim353.tsv", rows),
+                            ("simlex.csv", gensim_data / "simlex999.txt", semi)):
+        pearson, spearman, oov_pct = raw_kv.evaluate_word_pairs(str(path), restrict_vocab=15000,
+                                                                dummy4unknown=dummy)
+        raw = got[(name, "raw")]
+        assert raw["pearson"] == pytest.approx(pearson.statistic, abs=1e-5)
+        assert raw["spearman"] == pytest.approx(spearman.statistic, abs=1e-5)
+        assert raw["spearman_p"] == pytest.approx(spearman.pvalue, rel=1e-3)
+        assert 100 * raw["oov_share"] == pytest.approx(oov_pct)
+        assert raw["n_oov"] > 0 and got[(name, "ica")]["n_pairs"] == raw["n_pairs"]
+    # the whitened cosine is not the raw one
+    assert rows[("wordsim353.tsv", "ica")]["spearman"] != pytest.approx(
+        rows[("wordsim353.tsv", "raw")]["spearman"], abs=1e-3)
+
+
+def test_analogies_match_gensim_on_real_file(cli, glove_20k_dir, gensim_data, raw_kv, tmp_path):
+    lines = (gensim_data / "questions-words.txt").read_text(encoding="utf-8").splitlines()
+    heads = [i for i, line in enumerate(lines) if line.startswith(":")]
+    # two sections, 150 questions each: small, with unknown words (countries and cities)
+    cut = tmp_path / "analogies.txt"
+    cut.write_text("\n".join(lines[heads[0]:heads[0] + 151] + lines[heads[4]:heads[4] + 151]) + "\n")
+    rows = _rows(cli, glove_20k_dir, "--analogies", str(cut), "--restrict-vocab", "10000")
+    score, sections = raw_kv.evaluate_word_analogies(str(cut), restrict_vocab=10000)
+    raw = rows[("analogies.txt", "raw")]
+    assert raw["accuracy"] == pytest.approx(score)
+    assert raw["n_questions"] == sum(len(s["correct"]) + len(s["incorrect"]) for s in sections[:-1])
+    assert 0 < raw["oov_share"] < 1
+    bad = tmp_path / "bad.txt"
+    bad.write_text(": s\na b c\n")
+    r = cli("evaluate", str(glove_20k_dir), "--analogies", str(bad))
+    assert r.returncode == 2 and "line 2" in r.stderr and "Traceback" not in r.stderr

@@ -25,16 +25,40 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed of ICA and of every random draw.")] = 0,
     refits: Annotated[int, typer.Option(
         help="Stability: refits with seeds 1..N plus N bootstrap refits.")] = 3,
+    pairs: Annotated[list[Path] | None, typer.Option(
+        "--pairs", help="Score your own word-pair file (word1, word2, score per line; repeatable) "
+        "instead of the tasks: Pearson, Spearman and OOV share, printed.")] = None,
+    analogies: Annotated[list[Path] | None, typer.Option(
+        "--analogies", help="Score your own analogy file (': section' lines, then 'a b c d'; "
+        "repeatable) instead of the tasks.")] = None,
+    delimiter: Annotated[str, typer.Option(
+        help="--pairs: field delimiter (default tab; 'space' or ' ' for any whitespace).")] = "\t",
+    case_insensitive: Annotated[bool, typer.Option(
+        "--case-insensitive/--case-sensitive", help="--pairs/--analogies: compare words lower-cased.")]
+    = True,
+    dummy4unknown: Annotated[bool, typer.Option(
+        "--dummy4unknown", help="--pairs: score unknown-word pairs 0; --analogies: count them wrong "
+        "(default: leave them out).")] = False,
+    restrict_vocab: Annotated[int, typer.Option(
+        help="--pairs/--analogies: only the first N rows (most frequent) are known words.")] = 300_000,
+    as_json: Annotated[bool, typer.Option("--json", help="--pairs/--analogies: print JSON.")] = False,
 ) -> None:
     """Evaluate ICA against PCA and the raw space; write CSV tables, figures and summary.md.
 
     With a model folder, its ICA and PCA models are evaluated and the stability task writes
-    ``stability.json`` into it, so `icaxes axes` flags unstable axes.
+    ``stability.json`` into it, so `icaxes axes` flags unstable axes. With --pairs or
+    --analogies, your files are scored instead (gensim's conventions) and nothing is written.
     """
     from icaxes.cli.core import _one_line_errors
     from icaxes.errors import InputError
     from icaxes.evaluate.run import TASKS, evaluate_source
 
+    if pairs or analogies:
+        with _one_line_errors():
+            rows = _user_files(target, limit, seed, pairs or [], analogies or [], delimiter,
+                               case_insensitive, dummy4unknown, restrict_vocab)
+        _print_user_rows(rows, as_json)
+        return
     with _one_line_errors():
         if refits < 1:
             raise InputError(f"--refits must be at least 1, got {refits}")
@@ -44,3 +68,51 @@ def evaluate(
                         model_dir=model_dir, refits=refits,
                         log=lambda m: err.print(shown(m), highlight=False))
     err.print(f"wrote {output}/summary.md and the tables beside it", highlight=False)
+
+
+def _user_files(target: str, limit: int, seed: int, pairs: list[Path], analogies: list[Path],
+                delimiter: str, case_insensitive: bool, dummy4unknown: bool,
+                restrict_vocab: int) -> list[dict]:
+    import numpy as np
+
+    from icaxes.evaluate.similarity import unit_rows
+    from icaxes.evaluate.userfiles import evaluate_files
+
+    delimiter = {"\\t": "\t", "tab": "\t", "space": " "}.get(delimiter, delimiter)
+    if Path(target).is_dir() and ((Path(target) / "ica").is_dir() or (Path(target) / "model.json").is_file()):
+        from icaxes.model import load_model
+
+        ica = load_model(Path(target), "ica")
+        raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
+    else:
+        from icaxes.evaluate.run import fitted_models
+
+        emb, ica, _ = fitted_models(target, limit, seed, progress=True)
+        raw = np.asarray(emb.vectors)
+    spaces = {"raw": unit_rows(raw), "ica": unit_rows(ica.components)}
+    return evaluate_files(list(ica.tokens), spaces, pairs=pairs, analogies=analogies,
+                          delimiter=delimiter, case_insensitive=case_insensitive,
+                          dummy4unknown=dummy4unknown, restrict_vocab=restrict_vocab)
+
+
+def _print_user_rows(rows: list[dict], as_json: bool) -> None:
+    import json
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from icaxes.cli._app import out
+
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table(title="your files (raw: cosine of the input rows; ica: of the normalised axes)")
+    for col in ("file", "space", "Pearson", "Spearman", "accuracy", "scored", "OOV share"):
+        table.add_column(col)
+    for r in rows:
+        pairs = r["kind"] == "pairs"
+        table.add_row(escape(Path(r["file"]).name), r["space"],
+                      f"{r['pearson']:.3f}" if pairs else "", f"{r['spearman']:.3f}" if pairs else "",
+                      "" if pairs else f"{r['accuracy']:.3f}",
+                      str(r["n_pairs"] if pairs else r["n_questions"]), f"{r['oov_share']:.1%}")
+    out.print(table)
