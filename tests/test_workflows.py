@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -352,3 +353,18 @@ def test_analogies_match_gensim_on_real_file(cli, glove_20k_dir, gensim_data, ra
     bad.write_text(": s\na b c\n")
     r = cli("evaluate", str(glove_20k_dir), "--analogies", str(bad))
     assert r.returncode == 2 and "line 2" in r.stderr and "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------------------ lazy imports
+def test_import_and_cli_do_not_import_heavy_packages():
+    code = ("import sys, icaxes, icaxes.cli\n"
+            "names = ('sklearn', 'matplotlib', 'torch', 'pandas', 'scipy.stats')\n"
+            "heavy = [m for m in names if m in sys.modules]\n"
+            "print(','.join(heavy))\n"
+            "icaxes.ICA, icaxes.load_embeddings\n"  # still importable from the top package
+            "print('sklearn' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    heavy, loaded = r.stdout.splitlines()
+    assert heavy == "" and loaded == "True"
+    assert issubclass(icaxes.ConvergenceWarning, UserWarning) and "ICA" in dir(icaxes)
