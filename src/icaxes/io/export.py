@@ -4,8 +4,9 @@
 ``projector``   a folder for the TensorBoard Embedding Projector: ``tensor.tsv`` (one row of
                 components per token, no header), ``metadata.tsv`` (a header, then per token:
                 token, strongest axis, that axis's label, frequency rank),
-                ``projector_config.json`` (for the standalone Projector's "Load" dialog and
-                ``?config=``) and ``projector_config.pbtxt`` (for ``tensorboard --logdir``)
+                ``projector_config.json`` (the standalone Projector's ``?config=`` file; its
+                paths are relative to the folder) and ``projector_config.pbtxt`` (for
+                ``tensorboard --logdir``)
 ``word2vec``    the word2vec text format (``n k`` header, then ``token v1 ... vk``) or, with
                 ``binary=True``, the word2vec binary format; gensim's
                 ``KeyedVectors.load_word2vec_format(path, binary=...)`` reads both back
