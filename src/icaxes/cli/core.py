@@ -35,7 +35,7 @@ def fit(
         "--clean/--no-clean", help="Drop junk tokens (default: on for fasttext-fr and chive-ja).")] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="File format if the extension does not tell: text, bin, npy, parquet, "
-        "gensim, spacy.")] = None,
+        "gensim, spacy, model2vec.")] = None,
     tokens_path: Annotated[Path | None, typer.Option("--tokens", help="Token file for .npy input.")]
     = None,
     max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = 10000,
