@@ -96,15 +96,14 @@ def _user_files(target: str, limit: int, seed: int, pairs: list[Path], analogies
 
 
 def _print_user_rows(rows: list[dict], as_json: bool) -> None:
-    import json
-
-    from rich.markup import escape
     from rich.table import Table
 
     from icaxes.cli._app import out
+    from icaxes.cli._text import json_text
+    from icaxes.cli._text import shown as escape
 
     if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print(json_text(rows))
         return
     table = Table(title="your files (raw: cosine of the input rows; ica: of the normalised axes)")
     for col in ("file", "space", "Pearson", "Spearman", "accuracy", "scored", "OOV share"):

@@ -43,4 +43,6 @@ def export(
     if res.changed_tokens:
         how = "escaped in metadata.tsv" if to is ExportFormat.projector else "whitespace replaced by '_'"
         note = f"; {res.changed_tokens:,} token(s) {how}"
-    err.print(f"wrote {res.n_rows:,} rows x {res.n_axes} axes to {res.path}{note}", highlight=False)
+    from icaxes.cli._text import shown
+
+    err.print(f"wrote {res.n_rows:,} rows x {res.n_axes} axes to {shown(res.path)}{note}", highlight=False)
