@@ -82,6 +82,10 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+#: Version of the solver and its start point: bump it whenever either changes the axes a fit
+#: returns, so that caches of fitted models (``icaxes evaluate``, ``icaxes universal``) refit.
+SOLVER_VERSION = 1
+
 #: rows per chunk of the fused pass: Y (chunk x k float32) stays in L2 for k <= 300
 CHUNK_ROWS = 2048
 

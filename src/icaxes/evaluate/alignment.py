@@ -1,8 +1,9 @@
 """Cross-lingual alignment task: map, retrieve with CSLS or nearest neighbour, score @k.
 
-Four ways to put two embeddings in one space (METHOD.md section 4):
+Four ways to put two embeddings in one space (docs/method.md section 4):
 
-- least squares: ``W = argmin ||X W - Y||`` over the training pairs;
+- least squares: ``W = argmin ||X W - Y||`` over the training pairs, on the raw vectors
+  (ours) or on centred, row-normalised vectors (the paper's code), both reported;
 - orthogonal Procrustes on centred, row-normalised vectors (different widths are handled by
   padding the narrower side with zero columns, which gives the best semi-orthogonal map);
 - ICA-permutation and PCA-permutation: each side gets its own fitted axes; the axes are
@@ -162,7 +163,7 @@ class DictionarySplit:
 def split_dictionary(pairs: Iterable[tuple[str, str]], source_rank: dict[str, int],
                      target_vocab: set[str] | dict[str, int], *, n_train: int = 5000,
                      n_test: int = 1500) -> DictionarySplit:
-    """The fixed split of METHOD.md: source words by frequency, the first ``n_train`` to train.
+    """The fixed split of docs/method.md section 4: source words by frequency, the first ``n_train`` to train.
 
     Only pairs whose two words are in the vocabularies count. Source words are sorted by
     their rank in the source embedding (most frequent first); words ``0 .. n_train`` train,
@@ -192,6 +193,9 @@ def split_dictionary(pairs: Iterable[tuple[str, str]], source_rank: dict[str, in
 
 
 # --------------------------------------------------------------------- task
+#: Least-squares variants: on raw vectors (ours) and on centred, row-normalised ones (the paper).
+LEAST_SQUARES = ("raw", "normalised")
+
 @dataclass
 class AlignmentResult:
     """Accuracy of one method and retrieval rule."""
@@ -207,7 +211,8 @@ def alignment_task(src_vectors: np.ndarray, src_index: dict[str, int], tgt_vecto
                    src_axes: dict[str, np.ndarray] | None = None,
                    tgt_axes: dict[str, np.ndarray] | None = None, k: int = 10,
                    retrievals: Sequence[str] = ("csls", "nn"), ks: Sequence[int] = (1, 5, 10),
-                   train_weights: bool = True) -> list[AlignmentResult]:
+                   train_weights: bool = True,
+                   least_squares: Sequence[str] = LEAST_SQUARES) -> list[AlignmentResult]:
     """Run every method of the alignment task on one language pair.
 
     Parameters
@@ -227,6 +232,10 @@ def alignment_task(src_vectors: np.ndarray, src_index: dict[str, int], tgt_vecto
     train_weights : bool
         Weight training pairs by 1 / (translations of the source word) when matching axes, so
         a word with many translations does not dominate.
+    least_squares : sequence of {"raw", "normalised"}
+        Least-squares variants to run: ``raw`` (ours, method ``least squares``) maps the raw
+        vectors; ``normalised`` (the paper's, method ``least squares, normalised``) maps
+        centred, row-normalised vectors, like Procrustes.
     """
     tr_s = np.array([src_index[s] for s, _ in split.train])
     tr_t = np.array([tgt_index[t] for _, t in split.train])
@@ -241,9 +250,15 @@ def alignment_task(src_vectors: np.ndarray, src_index: dict[str, int], tgt_vecto
     spaces: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     Xc = centre_normalise(src_vectors)
     Yc = centre_normalise(tgt_vectors)
-    spaces["least squares"] = (np.asarray(src_vectors, np.float64) @ fit_least_squares(
-        np.asarray(src_vectors, np.float64)[tr_s], np.asarray(tgt_vectors, np.float64)[tr_t]),
-        np.asarray(tgt_vectors, np.float64))
+    bad = set(least_squares) - set(LEAST_SQUARES)
+    if bad:
+        raise InputError(f"unknown least-squares variant(s) {', '.join(sorted(bad))}; "
+                         f"choose from {', '.join(LEAST_SQUARES)}")
+    if "raw" in least_squares:
+        X, Y = np.asarray(src_vectors, np.float64), np.asarray(tgt_vectors, np.float64)
+        spaces["least squares"] = (X @ fit_least_squares(X[tr_s], Y[tr_t]), Y)
+    if "normalised" in least_squares:
+        spaces["least squares, normalised"] = (Xc @ fit_least_squares(Xc[tr_s], Yc[tr_t]), Yc)
     spaces["procrustes"] = (Xc @ fit_procrustes(Xc[tr_s], Yc[tr_t]), Yc)
     for name in ("ica", "pca"):
         if src_axes is None or tgt_axes is None or name not in src_axes or name not in tgt_axes:
@@ -260,9 +275,56 @@ def alignment_task(src_vectors: np.ndarray, src_index: dict[str, int], tgt_vecto
     return results
 
 
-def random_transform(X: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``X @ M`` with a seeded random Gaussian (non-orthogonal, invertible) ``M``; returns both."""
+#: Random-transform recipes: ``source`` (ours) multiplies the source only by one Gaussian
+#: matrix; ``paper`` multiplies BOTH languages by the same ``U diag(e) V^T`` (the paper's code).
+TRANSFORMS = ("source", "paper")
+
+
+def random_matrix(d: int, seed: int = 0, recipe: str = "source") -> np.ndarray:
+    """A seeded random invertible, non-orthogonal ``d x d`` matrix.
+
+    Parameters
+    ----------
+    d : int
+        Width of the embeddings it multiplies.
+    seed : int
+    recipe : {"source", "paper"}
+        ``source`` (ours): entries N(0, 1/d). ``paper``: ``M = U diag(sigma) V^T`` with
+        ``U``, ``V`` of entries N(0, 1/d^2) and ``sigma`` of Exp(1) draws, as in the paper's
+        code (far from orthogonal: the singular values spread over orders of magnitude).
+    """
     rng = np.random.default_rng(seed)
-    d = X.shape[1]
-    M = rng.normal(size=(d, d)) / np.sqrt(d)
+    if recipe == "source":
+        return rng.normal(size=(d, d)) / np.sqrt(d)
+    if recipe == "paper":
+        U = rng.normal(scale=1.0 / d, size=(d, d))
+        V = rng.normal(scale=1.0 / d, size=(d, d))
+        sigma = rng.exponential(1.0, size=d)
+        return U @ np.diag(sigma) @ V.T
+    raise InputError(f"unknown random-transform recipe {recipe!r}; choose {' or '.join(TRANSFORMS)}")
+
+
+def random_transform(X: np.ndarray, seed: int = 0, recipe: str = "source") -> tuple[np.ndarray, np.ndarray]:
+    """``X @ M`` with ``M = random_matrix(X.shape[1], seed, recipe)``; returns both.
+
+    With ``recipe="paper"`` apply the returned ``M`` to the other language too
+    (:func:`transform_pair` does both).
+    """
+    M = random_matrix(X.shape[1], seed, recipe)
     return np.asarray(X, np.float64) @ M, M
+
+
+def transform_pair(X: np.ndarray, Y: np.ndarray, seed: int = 0, recipe: str = "source"
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides of an alignment under a random-transform recipe (see :func:`random_matrix`).
+
+    ``source``: ``(X M, Y)``. ``paper``: ``(X M, Y M)`` with the same ``M``, which needs the
+    two embeddings to have the same width.
+    """
+    Xr, M = random_transform(X, seed, recipe)
+    if recipe == "source":
+        return Xr, np.asarray(Y, np.float64)
+    if np.shape(Y)[1] != M.shape[0]:
+        raise DimensionMismatchError(f"the paper's random transform multiplies both sides by one matrix: "
+                                     f"widths {M.shape[0]} and {np.shape(Y)[1]} differ (reduce both first)")
+    return Xr, np.asarray(Y, np.float64) @ M

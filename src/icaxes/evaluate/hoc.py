@@ -3,9 +3,10 @@
 ICA makes the axes uncorrelated, not independent: related meanings (``[food]``,
 ``[cooking]``) still co-occur in the same words. ``HOC_ij = E[S_i^2 S_j^2]`` on
 unit-variance components is 1 for independent axes and larger for axes whose large values
-come together (METHOD.md section 5). A maximum spanning tree over HOC links each axis to
-its closest relative; clusters of related axes come from cutting the tree or, by default,
-from average-linkage clustering on ``1 / HOC``.
+come together (docs/method.md section 5). A maximum spanning tree over HOC links each axis to
+its closest relative; clusters of related axes come from cutting the tree, from spectral
+clustering on the tree (the paper's code) or, by default, from average-linkage clustering on
+``1 / HOC``.
 """
 
 from __future__ import annotations
@@ -56,8 +57,13 @@ class HOCClusters:
     threshold: float
 
 
+#: Clustering methods of :func:`hoc_clusters`: ``average`` (ours), ``spectral`` (the paper's),
+#: ``tree`` (cut the spanning tree).
+METHODS = ("average", "spectral", "tree")
+
+
 def hoc_clusters(S: np.ndarray, n_clusters: int | None = None, threshold: float | None = None,
-                 method: str = "average") -> HOCClusters:
+                 method: str = "average", seed: int = 0) -> HOCClusters:
     """Cluster axes by their higher-order correlations.
 
     ``method="tree"`` cuts the maximum spanning tree: either its ``n_clusters - 1`` weakest
@@ -65,7 +71,10 @@ def hoc_clusters(S: np.ndarray, n_clusters: int | None = None, threshold: float 
     co-occurrence 50% above independence). This is single linkage, which on real embeddings
     tends to shave off single axes one by one; ``method="average"`` (the default) groups
     axes by average linkage on the distance ``1 / HOC`` into ``n_clusters`` clusters (default
-    10), which gives groups of comparable size. The tree is returned in both cases.
+    10), which gives groups of comparable size. ``method="spectral"`` is the paper's:
+    spectral clustering (scikit-learn, ``seed`` for its k-means step) of the graph whose only
+    edges are those of the maximum spanning tree, weighted by HOC, into ``n_clusters``
+    (default 10). The tree is returned in every case.
     """
     H = higher_order_correlations(S)
     tree = maximum_spanning_tree(H)
@@ -82,8 +91,21 @@ def hoc_clusters(S: np.ndarray, n_clusters: int | None = None, threshold: float 
         n = 10 if n_clusters is None else n_clusters
         labels = fcluster(Z, t=min(n, k), criterion="maxclust") - 1
         return HOCClusters(H, tree, labels.astype(np.int64), float("nan"))
+    if method == "spectral":
+        from sklearn.cluster import SpectralClustering
+
+        A = np.zeros((k, k))
+        for i, j, w in tree:
+            A[i, j] = A[j, i] = w
+        n = min(10 if n_clusters is None else n_clusters, k)
+        if n == 1:
+            return HOCClusters(H, tree, np.zeros(k, dtype=np.int64), float("nan"))
+        sc = SpectralClustering(n_clusters=n, affinity="precomputed", random_state=seed,
+                                assign_labels="discretize")
+        labels = sc.fit_predict(A)
+        return HOCClusters(H, tree, np.asarray(labels, dtype=np.int64), float("nan"))
     if method != "tree":
-        raise InputError(f"unknown clustering method {method!r}; choose average or tree")
+        raise InputError(f"unknown clustering method {method!r}; choose {', '.join(METHODS)}")
     if n_clusters is not None:
         keep = tree[: k - n_clusters]
         threshold = keep[-1][2] if keep else float("inf")

@@ -4,8 +4,13 @@ For axis ``k`` take its top-5 words and an intruder: a word in the bottom half o
 that is in the top 10% of some other axis (so it is a "good" word, just not this axis's).
 ``DistRatio_k = InterDist_k / IntraDist_k``, where ``InterDist`` is the mean distance from
 the top words to the intruder and ``IntraDist`` the mean distance among the top words.
-Distances are Euclidean in the space being evaluated. A ratio above 1 means the top words
-sit together and the intruder stands out (METHOD.md section 5; Sun et al. 2016).
+A ratio above 1 means the top words sit together and the intruder stands out
+(docs/method.md section 5; Sun et al. 2016).
+
+Where the distances are measured is a choice: ours measures them in the representation being
+judged (the ICA or PCA components themselves), the paper's code in the ORIGINAL embedding for
+every representation (the representation then only chooses the words). :data:`SPACES` names
+the two; ``icaxes evaluate`` reports both.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ import numpy as np
 from scipy.spatial.distance import cdist, pdist
 
 from icaxes.errors import InputError
+
+#: Where DistRatio distances are measured: ``judged`` (ours: the representation whose axes
+#: pick the words) or ``original`` (the paper: the embedding itself, for every representation).
+SPACES = ("judged", "original")
 
 
 def dist_ratio(space: np.ndarray, top: np.ndarray, intruders: np.ndarray) -> float:
@@ -65,7 +74,8 @@ def intrusion_scores(values: np.ndarray, space: np.ndarray | None = None, *, n_t
         row-normalised version, PCA scores, raw dimensions). Rows should already be limited
         to the vocabulary one wants to judge (e.g. frequent alphabetic words).
     space : ndarray of shape (n, d), optional
-        Where distances are measured (default: ``values``).
+        Where distances are measured (default: ``values``, ours); pass the original
+        embedding's rows for the paper's definition.
     n_top : int
         Top words per axis (the paper: 5).
     n_intruders : int

@@ -30,7 +30,9 @@ ALIGNMENT_PAIRS: tuple[tuple[str, str, int | None, str, int | None, tuple[str, s
     ("en-fr USE", "use:en:5000", None, "use:fr:5000", None, ("en", "fr")),
     ("en-de USE", "use:en:5000", None, "use:de:5000", None, ("en", "de")),
 )
-MODEL_VERSION = 2  # bumped when ICA fitting changes (new start point), so caches refit
+#: Bumped when the evaluation's own fitting recipe changes; changes of the ICA solver or its
+#: start point are covered by :data:`icaxes.decompose.solver.SOLVER_VERSION`, also in the key.
+MODEL_VERSION = 2
 
 
 @dataclass
@@ -84,11 +86,13 @@ def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool 
     ``max_dim`` first projects wider embeddings on their leading principal components (ICA
     on hundreds of dimensions from a few thousand words is slow and poorly determined).
     """
+    from icaxes.decompose import solver
     from icaxes.io.cache import cache_path
     from icaxes.io.sources import load_embeddings
     from icaxes.model import AxisModel, fit_ica, fit_pca
 
-    params = {"source": str(source), "limit": limit, "seed": seed, "version": MODEL_VERSION}
+    params = {"source": str(source), "limit": limit, "seed": seed, "version": MODEL_VERSION,
+              "solver": solver.SOLVER_VERSION}
     if max_dim is not None:
         params["max_dim"] = max_dim
     folder = cache_path("eval-models", "", **params)
@@ -165,22 +169,39 @@ def _judged_rows(sp: Spaces, max_rank: int) -> np.ndarray:
     return np.array([i for i, t in enumerate(sp.tokens[:max_rank]) if t.isalpha()])
 
 
-def intrusion_table(sp: Spaces, *, max_rank: int = 20000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """DistRatio summary per representation and the per-axis ratios."""
-    from icaxes.evaluate.intrusion import intrusion_scores
+def intrusion_table(sp: Spaces, *, max_rank: int = 20000, seed: int = 0,
+                    spaces: Sequence[str] = ("judged", "original")) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """DistRatio summary per representation and the per-axis ratios.
+
+    ``spaces`` says where distances are measured (:data:`icaxes.evaluate.intrusion.SPACES`):
+    ``judged`` (ours, columns ``median`` / ``mean`` and the per-axis column named after the
+    representation) and ``original`` (the paper's: the raw embedding rows for every
+    representation, columns suffixed `` (original space)``).
+    """
+    from icaxes.evaluate.intrusion import SPACES, intrusion_scores
     from icaxes.evaluate.similarity import unit_rows
 
+    bad = set(spaces) - set(SPACES)
+    if bad or not spaces:
+        raise InputError(f"unknown DistRatio space(s) {', '.join(sorted(bad)) or '(none given)'}; "
+                         f"choose from {', '.join(SPACES)}")
     rows = _judged_rows(sp, max_rank)
     reps = {"raw": sp.components("raw")[rows], "pca": sp.components("pca")[rows],
             "ica": sp.components("ica")[rows]}
     reps["pca normalised"] = unit_rows(reps["pca"])
     reps["ica normalised"] = unit_rows(reps["ica"])
+    original = np.asarray(sp.raw, dtype=np.float64)[rows]
     summary, per_axis = [], {}
     for name, V in reps.items():
-        res = intrusion_scores(V, seed=seed)
-        summary.append({"representation": name, "median": round(res.median, 4), "mean": round(res.mean, 4),
-                        "axes": len(res.ratios)})
-        per_axis[name] = np.round(res.ratios, 4)
+        row: dict[str, Any] = {"representation": name}
+        for where in spaces:
+            res = intrusion_scores(V, None if where == "judged" else original, seed=seed)
+            tail = "" if where == "judged" else " (original space)"
+            row[f"median{tail}"] = round(res.median, 4)
+            row[f"mean{tail}"] = round(res.mean, 4)
+            per_axis[f"{name}{tail}"] = np.round(res.ratios, 4)
+            row["axes"] = len(res.ratios)
+        summary.append(row)
     return pd.DataFrame(summary), pd.DataFrame(per_axis).rename_axis("axis").reset_index()
 
 
@@ -218,11 +239,27 @@ def stability_table(sp: Spaces, *, seeds=(1, 2, 3), n_bootstrap: int = 3, seed: 
 
 
 def tour_tables(sp: Spaces, *, k: int = 100, max_rank: int = 20000, p_values=(2, 5, 10, 20),
-                alpha: float = 1 / 3) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Axis Tour order, and its dimension reduction vs naive choices on WS353 / SimLex-999."""
-    from icaxes.evaluate.similarity import load_similarity_benchmark, similarity_spearman, unit_rows
-    from icaxes.evaluate.tour import axis_tour, axis_vectors, block_reduce, tour_length
+                alpha: float = 1 / 3, pca_baselines: Sequence[str] = ("unwhitened", "whitened")
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Axis Tour order, and its dimension reduction vs naive choices on WS353 / SimLex-999.
 
+    ``pca_baselines`` (:data:`icaxes.evaluate.tour.PCA_BASELINES`) adds the first ``p``
+    principal components unwhitened (ours) and/or whitened (the paper's baseline).
+    """
+    from icaxes.evaluate.similarity import load_similarity_benchmark, similarity_spearman, unit_rows
+    from icaxes.evaluate.tour import (
+        PCA_BASELINES,
+        axis_tour,
+        axis_vectors,
+        block_reduce,
+        pca_baseline,
+        tour_length,
+    )
+
+    bad = set(pca_baselines) - set(PCA_BASELINES)
+    if bad:
+        raise InputError(f"unknown PCA baseline(s) {', '.join(sorted(bad))}; "
+                         f"choose from {', '.join(PCA_BASELINES)}")
     U = sp.unit("ica")
     allowed = np.zeros(len(sp.tokens), dtype=bool)
     allowed[_judged_rows(sp, max_rank)] = True
@@ -241,8 +278,6 @@ def tour_tables(sp: Spaces, *, k: int = 100, max_rank: int = 20000, p_values=(2,
     bench = {b: load_similarity_benchmark(b) for b in ("ws353", "simlex999")}
     skew = np.asarray(sp.ica.skewness)
     X = np.asarray(sp.raw, dtype=np.float64)
-    Xc = X - X.mean(axis=0)
-    _, _, Vt = np.linalg.svd(Xc[: min(len(Xc), 100000)], full_matrices=False)
     rows = []
     for p in p_values:
         if p > d:
@@ -252,8 +287,11 @@ def tour_tables(sp: Spaces, *, k: int = 100, max_rank: int = 20000, p_values=(2,
             "skewness-order blocks (skew^1/3)": block_reduce(U, list(range(d)), skew, p, alpha),
             "tour blocks, equal weights": block_reduce(U, order, np.ones(d), p, 0.0),
             "first p ICA axes": U[:, :p],
-            "first p PCA components": Xc @ Vt[:p].T,
         }
+        if "unwhitened" in pca_baselines:
+            cands["first p PCA components"] = pca_baseline(X, p)
+        if "whitened" in pca_baselines:
+            cands["first p whitened PCA components (paper)"] = pca_baseline(X, p, whiten=True)
         for name, Y in cands.items():
             Yu = unit_rows(Y)
             row = {"p": p, "reduction": name}
@@ -263,46 +301,76 @@ def tour_tables(sp: Spaces, *, k: int = 100, max_rank: int = 20000, p_values=(2,
     return tour_df, pd.DataFrame(rows), info
 
 
-def hoc_tables(sp: Spaces, *, n_clusters: int = 10, max_rank: int = 20000
+def hoc_tables(sp: Spaces, *, n_clusters: int = 10, max_rank: int = 20000,
+               methods: Sequence[str] = ("average", "spectral"), seed: int = 0
                ) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
-    """HOC tree edges and clusters (average linkage), over the frequent alphabetic words.
+    """HOC tree edges and clusters, over the frequent alphabetic words.
 
-    Rare tokens (respellings, numbers from tables) have extreme values on several axes at
-    once and would otherwise dominate the fourth moments.
+    ``methods`` (:data:`icaxes.evaluate.hoc.METHODS`) are the clusterings reported, one block
+    of rows each (column ``clustering``): ``average`` linkage on ``1 / HOC`` (ours, also the
+    returned result drawn by :func:`hoc_figure`) and ``spectral`` clustering on the spanning
+    tree (the paper's). Rare tokens (respellings, numbers from tables) have extreme values on
+    several axes at once and would otherwise dominate the fourth moments.
     """
     from icaxes.evaluate.hoc import hoc_clusters
 
+    if not methods:
+        raise InputError("hoc_tables needs at least one clustering method")
     rows = _judged_rows(sp, max_rank)
-    res = hoc_clusters(np.asarray(sp.ica.components)[rows], n_clusters=n_clusters)
+    S = np.asarray(sp.ica.components)[rows]
+    results = {m: hoc_clusters(S, n_clusters=n_clusters, method=m, seed=seed) for m in methods}
+    res = results[methods[0]]
     labels = sp.ica.labels
     edges = pd.DataFrame([{"axis a": i, "axis b": j, "hoc": round(w, 3), "label a": labels[i],
                            "label b": labels[j]} for i, j, w in res.tree])
-    clusters = []
-    for c in np.unique(res.labels):
-        members = np.flatnonzero(res.labels == c)
-        clusters.append({"cluster": int(c), "size": len(members), "axes": " ".join(map(str, members)),
-                         "labels": " | ".join(labels[a] for a in members)})
-    cl = pd.DataFrame(clusters).sort_values("size", ascending=False, kind="stable")
-    return edges, cl, res
+    blocks = []
+    for m, r in results.items():
+        clusters = []
+        for c in np.unique(r.labels):
+            members = np.flatnonzero(r.labels == c)
+            clusters.append({"clustering": m, "cluster": int(c), "size": len(members),
+                             "axes": " ".join(map(str, members)),
+                             "labels": " | ".join(labels[a] for a in members)})
+        blocks.append(pd.DataFrame(clusters).sort_values("size", ascending=False, kind="stable"))
+    return edges, pd.concat(blocks, ignore_index=True), res
 
 
 # ---------------------------------------------------------------- alignment
+#: Names of the random-transform variants in the alignment table's ``embeddings`` column.
+TRANSFORM_NAMES = {"source": "random transform (source x M, ours)",
+                   "paper": "random transform (both x U diag(e) V^T, paper)"}
+
+
 def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None, tuple[str, str]]]
                     = ALIGNMENT_PAIRS, *, seed: int = 0, max_dim: int = 50,
-                    transform_seed: int = 1, progress: bool = False,
+                    transform_seed: int = 1, transforms: Sequence[str] = ("source", "paper"),
+                    progress: bool = False,
                     log: Callable[[str], None] = print) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The alignment task on each language pair, plain and with a randomly transformed source.
+    """The alignment task on each language pair, plain and with randomly transformed embeddings.
 
     Returns the accuracy table and a table of the splits used. Pairs whose sources or
     dictionaries are not installed are skipped with a message. Embeddings wider than
     ``max_dim`` are first projected on their leading principal components, so every method
     sees the same vectors and ICA stays full-rank (which is what makes it blind to the
-    random transform).
+    random transform). ``transforms`` (:data:`icaxes.evaluate.alignment.TRANSFORMS`) are
+    the random-transform recipes run beside the original embeddings, each followed by a
+    refit of ICA and PCA on the transformed side(s): ``source`` (ours: one Gaussian matrix on
+    the source) and ``paper`` (the same ``U diag(e) V^T`` on both languages).
     """
     from icaxes.errors import IcaxesError
-    from icaxes.evaluate.alignment import alignment_task, random_transform, split_dictionary
+    from icaxes.evaluate.alignment import TRANSFORMS, alignment_task, split_dictionary, transform_pair
+    from icaxes.io.embeddings import Embeddings
     from icaxes.model import fit_ica, fit_pca
     from icaxes.universal.pairs import load_freedict
+
+    bad = set(transforms) - set(TRANSFORMS)
+    if bad:
+        raise InputError(f"unknown random-transform recipe(s) {', '.join(sorted(bad))}; "
+                         f"choose from {', '.join(TRANSFORMS)}")
+
+    def refit(emb, X: np.ndarray, name: str) -> dict[str, np.ndarray]:
+        e = Embeddings(list(emb.tokens), X.astype(np.float32), emb.frequencies, {"source": name})
+        return {"ica": fit_ica(e, seed=seed).components, "pca": fit_pca(e).components}
 
     rows, splits = [], []
     for name, src, src_limit, tgt, tgt_limit, (la, lb) in pairs:
@@ -323,18 +391,19 @@ def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None,
                        "train pairs": len(split.train), "test words": split.n_test_words, "rule": split.rule})
         Xa, Xb = np.asarray(emb_a.vectors), np.asarray(emb_b.vectors)
         axes_b = {"ica": ica_b.components, "pca": pca_b.components}
-        res = alignment_task(Xa, ia, Xb, ib, split, tgt_axes=axes_b,
-                             src_axes={"ica": ica_a.components, "pca": pca_a.components})
-        # the same with the source multiplied by a random non-orthogonal matrix (axes refitted)
-        from icaxes.io.embeddings import Embeddings
-
-        Xr, _ = random_transform(Xa, transform_seed)
-        emb_r = Embeddings(list(emb_a.tokens), Xr.astype(np.float32), emb_a.frequencies,
-                           {"source": f"{src} x M"})
-        ica_r, pca_r = fit_ica(emb_r, seed=seed), fit_pca(emb_r)
-        res_r = alignment_task(Xr, ia, Xb, ib, split, tgt_axes=axes_b,
-                               src_axes={"ica": ica_r.components, "pca": pca_r.components})
-        for variant, rr in (("original", res), ("random transform", res_r)):
+        variants = [("original", alignment_task(Xa, ia, Xb, ib, split, tgt_axes=axes_b,
+                                                src_axes={"ica": ica_a.components, "pca": pca_a.components}))]
+        for recipe in transforms:
+            if recipe == "paper" and emb_a.dim != emb_b.dim:
+                log(f"alignment {name}: the paper's transform needs equal widths "
+                    f"({emb_a.dim} vs {emb_b.dim}); skipped")
+                continue
+            Xr, Yr = transform_pair(Xa, Xb, transform_seed, recipe)
+            axes_r = refit(emb_a, Xr, f"{src} x M")
+            axes_t = axes_b if recipe == "source" else refit(emb_b, Yr, f"{tgt} x M")
+            variants.append((TRANSFORM_NAMES[recipe],
+                             alignment_task(Xr, ia, Yr, ib, split, src_axes=axes_r, tgt_axes=axes_t)))
+        for variant, rr in variants:
             for r in rr:
                 rows.append({"pair": name, "embeddings": variant, "method": r.method,
                              "retrieval": r.retrieval, "test words": r.n_test,
@@ -512,7 +581,8 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
                       "Google analogies, top-1 (3CosAdd, top-p terms)")
             elif task == "intrusion":
                 summary, per_axis = intrusion_table(sp, seed=seed)
-                write(summary, "intrusion", "Word intrusion: DistRatio over axes")
+                write(summary, "intrusion", "Word intrusion: DistRatio over axes (distances in the judged "
+                      "representation, ours, and in the original embedding, the paper's)")
                 per_axis.to_csv(tmp / "intrusion_per_axis.csv", index=False)
             elif task == "purity":
                 summary, per_axis = purity_table(sp, seed=seed)
@@ -537,9 +607,10 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
                 write(red, "tour_reduction", "Dimension reduction along the tour (Spearman rho)")
                 meta["tour"] = info
             elif task == "hoc":
-                edges, clusters, res = hoc_tables(sp)
+                edges, clusters, res = hoc_tables(sp, seed=seed)
                 write(edges, "hoc_tree", "Maximum spanning tree of higher-order correlations")
-                write(clusters, "hoc_clusters", "Clusters of axes (average linkage on 1 / HOC, 10 clusters)")
+                write(clusters, "hoc_clusters", "Clusters of axes, 10 per clustering (average: average "
+                      "linkage on 1 / HOC, ours; spectral: spectral clustering on the tree, the paper's)")
                 hoc_figure(res, sp.ica.labels, tmp)
             elif task == "alignment":
                 acc, splits = alignment_table(seed=seed, progress=progress, log=log)

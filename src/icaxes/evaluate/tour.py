@@ -3,8 +3,10 @@
 Each axis gets a vector, the mean of the normalised rows of its top words; the order is the
 shortest cyclic tour through these vectors with edge cost ``1 - cos`` (a travelling salesman
 problem, solved with LKH-3 through the ``elkai`` package), opened at its weakest edge
-(METHOD.md section 5). Consecutive axes of the tour can then be merged: split the tour into
-``p`` blocks and project each block onto one unit vector weighted by skewness^alpha.
+(docs/method.md section 5). Consecutive axes of the tour can then be merged: split the tour
+into ``p`` blocks and project each block onto one unit vector weighted by skewness^alpha.
+The naive baseline keeps the first ``p`` principal components: unwhitened (ours) or whitened
+(the paper's code), see :func:`pca_baseline`.
 """
 
 from __future__ import annotations
@@ -102,3 +104,34 @@ def block_reduce(normalized: np.ndarray, order: Sequence[int], skewness: np.ndar
         u = skew[block] ** alpha
         out[:, j] = X[:, block] @ (u / np.linalg.norm(u))
     return out
+
+
+#: PCA baselines of the dimension reduction: ``unwhitened`` (ours: the centred data projected
+#: on the first p principal directions) and ``whitened`` (the paper: those scores divided by
+#: their standard deviations, so each kept component has unit variance).
+PCA_BASELINES = ("unwhitened", "whitened")
+
+
+def pca_baseline(X: np.ndarray, p: int, whiten: bool = False, fit_rows: int | None = 100_000) -> np.ndarray:
+    """The first ``p`` principal components of every row of ``X``, optionally whitened.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        The raw embedding.
+    p : int
+    whiten : bool
+        Divide each component by its standard deviation (the paper's baseline).
+    fit_rows : int, optional
+        Principal directions are fitted on the first ``fit_rows`` rows (all rows: None).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if not 1 <= p <= X.shape[1]:
+        raise InputError(f"p must be in 1..{X.shape[1]}, got {p}")
+    fit = X if fit_rows is None else X[:fit_rows]
+    mean = fit.mean(axis=0)
+    _, sv, Vt = np.linalg.svd(fit - mean, full_matrices=False)
+    Y = (X - mean) @ Vt[:p].T
+    if whiten:
+        Y /= sv[:p] / np.sqrt(max(fit.shape[0] - 1, 1))
+    return Y

@@ -20,7 +20,8 @@ def axis_correlations(A: np.ndarray, B: np.ndarray, weights: np.ndarray | None =
     B : ndarray of shape (n_pairs, k_b)
         Components of the second model, row ``i`` paired with row ``i`` of ``A``.
     weights : ndarray of shape (n_pairs,), optional
-        Non-negative pair weights (e.g. 1 / fan-out of a dictionary entry).
+        Non-negative pair weights (e.g. 1 / fan-out of a dictionary entry); None weighs
+        every pair the same (the paper's unweighted correlation).
 
     Returns
     -------

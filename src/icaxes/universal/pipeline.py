@@ -10,6 +10,7 @@ A config names embeddings and comparisons::
     n_permutations = 50     # shuffles for the permutation null
     alpha = 0.05
     method = "greedy"       # matching: greedy (the paper) or optimal (Hungarian)
+    weighting = "weighted"  # pair weights 1/fan-out (ours) or "unweighted" (the paper); both reported
 
     [embeddings]
     en_e5 = "e5:en:5000"                            # ENCODER:LANG:N
@@ -55,8 +56,14 @@ FIT_STATS: Counter = Counter()
 DEFAULTS: dict[str, Any] = {
     "n_components": 100, "tol": 1e-6, "max_iter": 2000, "seed": 0, "n_permutations": 50,
     "alpha": 0.05, "method": "greedy", "top_words": 5, "min_pairs": 30, "heatmap_axes": 40,
-    "merged_axes": 12,
+    "merged_axes": 12, "weighting": "weighted",
 }
+
+#: Pair weightings of the axis correlations: ``weighted`` (ours: the pairs' own weights,
+#: 1/fan-out for dictionaries, 1/occurrences for grouped pairs) and ``unweighted`` (the paper's
+#: dictionary correlations). ``settings.weighting`` picks the one that gets the null and the
+#: figures; the summary table reports the other beside it.
+WEIGHTINGS = ("weighted", "unweighted")
 
 
 @dataclass
@@ -98,7 +105,8 @@ def _lang_of(spec: str) -> str | None:
         return parsed[1]
     if spec.startswith("fashion-mnist"):
         return "image"
-    return {"glove-6b-50d": "en", "fasttext-fr": "fr", "chive-ja": "ja"}.get(spec.split(":")[0]) or (
+    return {"glove-6b-50d": "en", "fasttext-fr": "fr", "chive-ja": "ja",
+            "sgns-gcide": "en"}.get(spec.split(":")[0]) or (
         "en" if spec.startswith("minilm-tokens") else None)
 
 
@@ -115,6 +123,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         raise InputError(f"unknown settings{where}: {', '.join(sorted(bad))}; known: {', '.join(DEFAULTS)}")
     if settings["method"] not in ("greedy", "optimal"):
         raise InputError(f"settings.method must be 'greedy' or 'optimal', got {settings['method']!r}")
+    if settings["weighting"] not in WEIGHTINGS:
+        raise InputError(f"settings.weighting must be {' or '.join(map(repr, WEIGHTINGS))}, "
+                         f"got {settings['weighting']!r}")
     embs: dict[str, EmbeddingSpec] = {}
     for key, val in (data.get("embeddings") or {}).items():
         if isinstance(val, str):
@@ -233,9 +244,12 @@ def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool
     emb, dropped = _drop_constant_columns(emb)
     k = settings["n_components"]
     k = None if k in (None, 0, "all") else min(int(k), emb.dim)
+    from icaxes.decompose import solver
+
     key = {"spec": es.spec, "limit": es.limit, "version": _version_of(es.spec), "rows": len(emb),
            "dim": emb.dim, "n_components": k, "tol": settings["tol"], "max_iter": settings["max_iter"],
-           "seed": settings["seed"], "fit": 1}
+           "seed": settings["seed"], "fit": 1,
+           "solver": solver.SOLVER_VERSION}
     folder = cache_path("universal-fits", "", **key)
     notes: list[str] = [f"dropped {dropped} constant column(s) before fitting"] if dropped else []
     if use_cache and (folder / "ica").exists() and (folder / "pca").exists():
@@ -296,11 +310,14 @@ class PairResult:
     pairs: Pairs
     ica: AxisMatch
     pca: AxisMatch
+    #: the matches under the other weighting (no null): ``{"ica": AxisMatch, "pca": AxisMatch}``
+    other: dict[str, AxisMatch] = field(default_factory=dict)
+    weighting: str = "weighted"
 
 
 def match_models(a: AxisModel, b: AxisModel, pairs: Pairs, *, method: str = "greedy",
                  n_permutations: int = 0, alpha: float = 0.05, seed: int | None = 0,
-                 progress: bool = False) -> AxisMatch:
+                 progress: bool = False, weighting: str = "weighted") -> AxisMatch:
     """Match the axes of two fitted models over pairs (restricted to tokens both have).
 
     Parameters
@@ -314,17 +331,23 @@ def match_models(a: AxisModel, b: AxisModel, pairs: Pairs, *, method: str = "gre
         Shuffles for the permutation null (0: no null).
     alpha : float
     seed : int or None
+    weighting : {'weighted', 'unweighted'}
+        ``weighted`` correlates over the pairs' weights (1/fan-out for dictionaries);
+        ``unweighted`` gives every pair the same weight, as the paper's code does.
 
     Returns
     -------
     AxisMatch
     """
+    if weighting not in WEIGHTINGS:
+        raise InputError(f"unknown weighting {weighting!r}; choose {' or '.join(WEIGHTINGS)}")
     ra, rb = pairs.rows(a, b)
     A = np.asarray(a.components)[ra]
     B = np.asarray(b.components)[rb]
-    m = match_components(A, B, pairs.weights, method=method)
+    w = pairs.weights if weighting == "weighted" else None
+    m = match_components(A, B, w, method=method)
     if n_permutations:
-        m.null = permutation_null(A, B, pairs.weights, method=method, n_permutations=n_permutations,
+        m.null = permutation_null(A, B, w, method=method, n_permutations=n_permutations,
                                   alpha=alpha, seed=seed, progress=progress)
     return m
 
@@ -354,12 +377,16 @@ def run_comparison(comp: Comparison, fitted: dict[str, Fitted], settings: dict[s
         if len(pairs) < settings["min_pairs"]:
             skipped[t] = f"only {len(pairs)} pairs ({pairs.summary()})"
             continue
-        out = {}
+        out, other = {}, {}
+        weighting = settings["weighting"]
+        alt = next(w for w in WEIGHTINGS if w != weighting)
         for method in ("ica", "pca"):
-            out[method] = match_models(getattr(ref, method), getattr(tgt, method), pairs,
-                                       method=settings["method"], n_permutations=settings["n_permutations"],
-                                       alpha=settings["alpha"], seed=settings["seed"], progress=progress)
-        results[t] = PairResult(t, pairs, out["ica"], out["pca"])
+            a, b = getattr(ref, method), getattr(tgt, method)
+            out[method] = match_models(a, b, pairs, method=settings["method"],
+                                       n_permutations=settings["n_permutations"], alpha=settings["alpha"],
+                                       seed=settings["seed"], progress=progress, weighting=weighting)
+            other[method] = match_models(a, b, pairs, method=settings["method"], weighting=alt)
+        results[t] = PairResult(t, pairs, out["ica"], out["pca"], other, weighting)
     if not results:
         raise InputError(f"comparison {comp.name!r}: no target has enough pairs ({skipped})")
     multi_ica = match_many({t: r.ica for t, r in results.items()}, ref.ica.n_axes)
@@ -374,14 +401,20 @@ def summary_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
     for t, pr in cr.results.items():
         for method in ("ica", "pca"):
             m: AxisMatch = getattr(pr, method)
-            rows.append({
+            row = {
                 "comparison": cr.comparison.name, "reference": cr.comparison.reference, "target": t,
-                "method": method, "matching": m.method, "n_pairs": m.n_pairs,
+                "method": method, "matching": m.method, "weighting": pr.weighting, "n_pairs": m.n_pairs,
                 "n_axes": len(m.r), "top1": float(m.r[0]), "mean_top10": m.mean_top(10),
                 "mean_top50": m.mean_top(50),
                 "null_threshold": m.null.threshold if m.null else float("nan"),
                 "above_chance": int(m.above_chance.sum()),
-            })
+            }
+            o = pr.other.get(method)
+            if o is not None:
+                alt = next(w for w in WEIGHTINGS if w != pr.weighting)
+                row.update({f"top1_{alt}": float(o.r[0]), f"mean_top10_{alt}": o.mean_top(10),
+                            f"mean_top50_{alt}": o.mean_top(50)})
+            rows.append(row)
     return rows
 
 

@@ -149,17 +149,30 @@ def _write(folder: Path, cfg: Config, fitted: dict[str, Fitted], results: list[C
 
 
 def summary_table_markdown(summary: pd.DataFrame) -> str:
-    """The docs table: ICA and PCA side by side for each reference/target pair."""
-    lines = ["| comparison | reference | target | pairs | ICA top-10 | PCA top-10 | ICA top-50 | "
-             "PCA top-50 | above chance ICA | above chance PCA |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    """The docs table: ICA and PCA side by side for each reference/target pair.
+
+    The top-10 means under the other pair weighting (``mean_top10_unweighted`` or
+    ``mean_top10_weighted``, see :data:`icaxes.universal.pipeline.WEIGHTINGS`) follow when
+    the summary has them.
+    """
+    alt = next((c[len("mean_top10_"):] for c in summary.columns if c.startswith("mean_top10_")), None)
+    head = ("| comparison | reference | target | pairs | ICA top-10 | PCA top-10 | ICA top-50 | "
+            "PCA top-50 | above chance ICA | above chance PCA |")
+    sep = "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    if alt:
+        head += f" ICA top-10 {alt} | PCA top-10 {alt} |"
+        sep += "---:|---:|"
+    lines = [head, sep]
     for (comp, ref, tgt), g in summary.groupby(["comparison", "reference", "target"], sort=False):
         i = g[g.method == "ica"].iloc[0]
         p = g[g.method == "pca"].iloc[0]
-        lines.append(f"| {comp} | {ref} | {tgt} | {int(i.n_pairs):,} | {i.mean_top10:.3f} | "
-                     f"{p.mean_top10:.3f} | "
-                     f"{i.mean_top50:.3f} | {p.mean_top50:.3f} | {int(i.above_chance)} / {int(i.n_axes)} | "
-                     f"{int(p.above_chance)} / {int(p.n_axes)} |")
+        line = (f"| {comp} | {ref} | {tgt} | {int(i.n_pairs):,} | {i.mean_top10:.3f} | "
+                f"{p.mean_top10:.3f} | "
+                f"{i.mean_top50:.3f} | {p.mean_top50:.3f} | {int(i.above_chance)} / {int(i.n_axes)} | "
+                f"{int(p.above_chance)} / {int(p.n_axes)} |")
+        if alt:
+            line += f" {i[f'mean_top10_{alt}']:.3f} | {p[f'mean_top10_{alt}']:.3f} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
