@@ -84,6 +84,64 @@ def test_alignment_task_on_rotated_copy_and_random_transform():
     assert bad[("least squares", "csls")] == 1.0  # a general linear map still does
 
 
+def test_paper_random_matrix_construction():
+    d = 100
+    M = al.random_matrix(d, seed=5, recipe="paper")
+    assert np.array_equal(M, al.random_matrix(d, seed=5, recipe="paper"))
+    assert not np.allclose(M, al.random_matrix(d, seed=6, recipe="paper"))
+    # U, V with entries N(0, 1/d^2) and Exp(1) singular values: E ||M||_F^2 = E[sigma^2] / d = 2 / d
+    norms = [d * np.sum(al.random_matrix(d, seed=s, recipe="paper") ** 2) for s in range(10)]
+    assert 1.5 < np.mean(norms) < 2.5
+    sv = np.linalg.svd(M, compute_uv=False)
+    assert sv.max() / sv.min() > 1e3  # far from orthogonal, unlike ours (N(0, 1/d) entries)
+    ours = np.linalg.svd(al.random_matrix(d, seed=5), compute_uv=False)
+    assert ours.max() / ours.min() < sv.max() / sv.min()
+    X, Y = np.random.default_rng(0).normal(size=(2, 30, d))
+    Xr, Yr = al.transform_pair(X, Y, seed=5, recipe="paper")
+    assert np.allclose(Xr, X @ M) and np.allclose(Yr, Y @ M)  # the same M on both sides
+    Xs, Ys = al.transform_pair(X, Y, seed=5, recipe="source")
+    assert np.allclose(Xs, X @ al.random_matrix(d, 5)) and np.array_equal(Ys, Y)
+    with pytest.raises(InputError, match="unknown random-transform recipe"):
+        al.random_matrix(4, recipe="orthogonal")
+    with pytest.raises(InputError, match="widths"):
+        al.transform_pair(X, Y[:, :10], recipe="paper")
+
+
+def test_paper_transform_breaks_procrustes_not_ica_permutation():
+    from icaxes.evaluate.run import refit_axes_svd
+
+    rng = np.random.default_rng(1)
+    n, d = 600, 8
+    S = rng.laplace(size=(n, d)) + rng.exponential(size=(n, d))  # skewed independent sources
+    X = S @ rng.normal(size=(d, d))
+    Y = X @ np.linalg.qr(rng.normal(size=(d, d)))[0]
+    words = [f"w{i}" for i in range(n)]
+    idx = {w: i for i, w in enumerate(words)}
+    split = al.split_dictionary([(w, w) for w in words], idx, idx, n_train=450, n_test=150)
+    Xr, Yr = al.transform_pair(X, Y, seed=2, recipe="paper")
+    axes = {"src_axes": refit_axes_svd(Xr, tol=1e-8), "tgt_axes": refit_axes_svd(Yr, tol=1e-8)}
+    res = {(r.method, r.retrieval): r.accuracy[1]
+           for r in al.alignment_task(Xr, idx, Yr, idx, split, **axes)}
+    assert res[("procrustes", "csls")] < 0.5  # X M -> X R M is no rotation
+    assert res[("ica-permutation", "csls")] > 0.9  # both refits recover the same sources
+    assert res[("least squares", "csls")] > 0.95  # a general linear map exists (M is ill-conditioned)
+
+
+def test_least_squares_variants():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 6)) + 5.0  # far from the origin: centring matters
+    Y = (X - X.mean(axis=0)) @ np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    words = [f"w{i}" for i in range(300)]
+    idx = {w: i for i, w in enumerate(words)}
+    split = al.split_dictionary([(w, w) for w in words], idx, idx, n_train=200, n_test=100)
+    res = {r.method: r.accuracy[1] for r in al.alignment_task(X, idx, Y, idx, split, retrievals=("nn",))}
+    assert res["least squares, normalised"] == 1.0 and res["least squares"] < 1.0
+    only = al.alignment_task(X, idx, Y, idx, split, retrievals=("nn",), least_squares=("normalised",))
+    assert {r.method for r in only} == {"least squares, normalised", "procrustes"}
+    with pytest.raises(InputError, match="least-squares variant"):
+        al.alignment_task(X, idx, Y, idx, split, least_squares=("ridge",))
+
+
 def test_split_is_by_source_frequency_and_proportional():
     pairs = [(f"s{i}", f"t{i}") for i in range(26)] + [("s0", "t1")]
     rank = {f"s{i}": 25 - i for i in range(26)}  # s25 is the most frequent
@@ -172,7 +230,7 @@ def test_hoc_clusters_group_dependent_axes():
     scale = rng.exponential(size=(n, 2)) ** 2  # shared variance within each group of axes
     S = np.column_stack([rng.normal(size=n) * scale[:, 0], rng.normal(size=n) * scale[:, 0],
                          rng.normal(size=n) * scale[:, 1], rng.normal(size=n) * scale[:, 1]])
-    for method in ("average", "tree"):
+    for method in ("average", "tree", "spectral"):
         res = hoc.hoc_clusters(S, n_clusters=2, method=method)
         assert res.labels[0] == res.labels[1] != res.labels[2] == res.labels[3], method
 
@@ -200,6 +258,27 @@ def test_axis_vectors_mean_of_top_rows():
     X = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
     V = tour.axis_vectors(X, k=2)
     assert np.allclose(V, [[0.9, 0.3], [0.4, 0.8]])
+
+
+def test_whitened_pca_baseline(glove_spaces):
+    X = np.asarray(glove_spaces.raw, dtype=np.float64)
+    plain, white = tour.pca_baseline(X, 10), tour.pca_baseline(X, 10, whiten=True)
+    assert np.allclose(white.std(axis=0, ddof=1), 1.0)
+    assert np.allclose(white * plain.std(axis=0, ddof=1), plain)
+    assert np.all(np.diff(plain.std(axis=0)) < 0)  # unwhitened: variance falls with the component
+    with pytest.raises(InputError):
+        tour.pca_baseline(X, 0)
+
+
+def test_tour_tables_report_both_pca_baselines(glove_spaces):
+    from icaxes.evaluate.run import tour_tables
+
+    _, red, _ = tour_tables(glove_spaces, max_rank=10000, p_values=(10,))
+    got = dict(zip(red.reduction, red.ws353, strict=True))
+    assert {"first p PCA components", "first p whitened PCA components (paper)"} <= set(got)
+    assert got["first p PCA components"] != got["first p whitened PCA components (paper)"]
+    with pytest.raises(InputError, match="PCA baseline"):
+        tour_tables(glove_spaces, pca_baselines=("centred",))
 
 
 # -------------------------------------------------------------------------- stability
@@ -263,12 +342,32 @@ def test_simlex_small_p_is_not_won_by_ica(glove_spaces):
 def test_ica_axes_purer_and_more_intrusion_proof_than_pca(glove_spaces):
     from icaxes.evaluate.run import intrusion_table, purity_table
 
-    summ, _ = intrusion_table(glove_spaces, max_rank=10000)
+    summ, per_axis = intrusion_table(glove_spaces, max_rank=10000)
     med = dict(zip(summ.representation, summ["median"], strict=True))
     assert med["ica"] > med["pca"] and med["ica normalised"] > med["pca normalised"]
+    # the paper's DistRatio: distances in the original embedding; the ranking holds there too
+    orig = dict(zip(summ.representation, summ["median (original space)"], strict=True))
+    assert orig["ica"] > orig["pca"] and orig["ica normalised"] > orig["pca normalised"]
+    # raw axes are the embedding up to signs: both spaces give the same distances
+    assert np.array_equal(per_axis["raw"], per_axis["raw (original space)"])
+    assert not np.allclose(per_axis["ica"], per_axis["ica (original space)"])
     pur, _ = purity_table(glove_spaces, max_rank=10000)
     mean = dict(zip(pur.method, pur["mean purity"], strict=True))
     assert mean["ica"] > mean["pca"] > pur["chance"].iloc[0]
+
+
+def test_hoc_tables_report_ours_and_the_papers_clustering(glove_spaces):
+    from icaxes.evaluate.run import hoc_tables
+
+    edges, clusters, res = hoc_tables(glove_spaces, max_rank=10000)
+    assert len(edges) == 49
+    for method in ("average", "spectral"):
+        block = clusters[clusters.clustering == method]
+        assert len(block) == 10 and block["size"].sum() == 50, method
+        axes = sorted(int(a) for row in block["axes"] for a in row.split())
+        assert axes == list(range(50)), method
+    # the returned result (drawn in the figure) is the first method's: ours
+    assert res.labels.max() == 9 and np.isnan(res.threshold)
 
 
 # ------------------------------------------------------------------------------- CLI

