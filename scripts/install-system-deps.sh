@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(wordnet-base fonts-noto-core fonts-noto-cjk chromium
       dict-freedict-eng-fra dict-freedict-eng-deu dict-freedict-eng-jpn dict-freedict-eng-spa
       dict-freedict-eng-rus dict-freedict-eng-ara dict-freedict-eng-hin dict-freedict-eng-ita
-      dataset-fashion-mnist)
+      dataset-fashion-mnist dict-gcide)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

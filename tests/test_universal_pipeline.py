@@ -73,6 +73,14 @@ def test_translations_share_axes(two_runs):
         assert s.loc[(lang, "ica"), "mean_top10"] > 0.45
         assert s.loc[(lang, "ica"), "above_chance"] >= 10
         assert s.loc[(lang, "ica"), "null_threshold"] < 0.3
+        # the paper's unweighted dictionary correlations, reported beside the 1/fan-out ones
+        assert s.loc[(lang, "ica"), "weighting"] == "weighted"
+        unw = s.loc[(lang, "ica"), "mean_top10_unweighted"]
+        assert unw > 0.45 and unw != s.loc[(lang, "ica"), "mean_top10"]
+    # same-token pairs all weigh 1: the two weightings agree there
+    glove = s.loc[("glove", "ica")]
+    assert glove["mean_top10_unweighted"] == pytest.approx(glove["mean_top10"])
+    assert "ICA top-10 unweighted" in (first.output / "index.md").read_text(encoding="utf-8")
     m = pd.read_csv(first.output / "tables" / "matches-use-languages.csv")
     assert (m.r.diff().dropna()[m["rank"].iloc[1:] > 0] <= 1e-9).all()  # strongest first
 
@@ -101,6 +109,8 @@ def test_bad_configs(tmp_path):
     with pytest.raises(InputError, match="does not define"):
         parse_config({"embeddings": {"a": "use:en:600"},
                       "comparisons": [{"reference": "a", "targets": ["b"]}]})
+    with pytest.raises(InputError, match=r"settings\.weighting"):
+        parse_config({"settings": {"weighting": "fan-in"}, "embeddings": {"a": "use:en:600"}})
     with pytest.raises(InputError, match="unknown settings"):
         parse_config({"settings": {"n_comp": 3}, "embeddings": {"a": "use:en:600"}})
     with pytest.raises(InputError, match="language"):
