@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,6 +100,12 @@ def test_match_cli_on_saved_models(two_runs, tmp_path):
     assert code == 0
     df = pd.read_csv(csv)
     assert set(df.method) == {"ica", "pca"} and df[df.method == "ica"].r.iloc[0] > 0.5
+    csv2 = tmp_path / "m2.csv"
+    assert main(["match", str(tmp_path / "en_use"), str(tmp_path / "fr_use"), "--pairs", "freedict:en-fr",
+                 "--permutations", "0", "--weighting", "unweighted", "-o", str(csv2)]) == 0
+    unw = pd.read_csv(csv2)
+    assert unw[unw.method == "ica"].r.iloc[0] > 0.5 and not np.allclose(unw.r, df.r)
+    assert main(["match", str(tmp_path / "en_use"), str(tmp_path / "fr_use"), "--weighting", "fanout"]) == 2
     bad = ["match", str(tmp_path / "en_use"), str(tmp_path / "fr_use"), "--pairs", "freedict:en-xx"]
     assert main(bad) == 2
 

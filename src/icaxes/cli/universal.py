@@ -37,6 +37,8 @@ def match(
     = "same",
     method: Annotated[str, typer.Option(help="Matching: greedy (the paper) or optimal (Hungarian).")]
     = "greedy",
+    weighting: Annotated[str, typer.Option(help="Pair weights: weighted (1/fan-out of a dictionary "
+                                           "word) or unweighted (the paper).")] = "weighted",
     permutations: Annotated[int, typer.Option(help="Shuffles for the permutation null (0: none).")] = 100,
     seed: Annotated[int, typer.Option(help="Seed of the shuffles.")] = 0,
     top: Annotated[int, typer.Option(help="Matched axes to print.")] = 15,
@@ -56,7 +58,8 @@ def match(
         p = _pairs_for(pairs, a, b).restrict(a, b)
         if kind == "ica":
             err.print(escape(p.summary()))
-        m = match_models(a, b, p, method=method, n_permutations=permutations, seed=seed, progress=True)
+        m = match_models(a, b, p, method=method, n_permutations=permutations, seed=seed, progress=True,
+                         weighting=weighting)
         thr = m.null.threshold if m.null else float("nan")
         err.print(f"{kind.upper()}: {len(p):,} pairs; mean matched r top-10 {m.mean_top(10):.3f}, "
                   f"top-50 {m.mean_top(50):.3f}; above chance {int(m.above_chance.sum())} of {len(m.r)} "
