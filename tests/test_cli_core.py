@@ -141,3 +141,30 @@ def test_usage_errors_are_one_line_with_the_help_to_read(capsys, argv, says):
     err = out.err.strip()
     assert out.out == "" and len(err.splitlines()) == 1, err
     assert err.startswith("error: ") and says in err and "--help')" in err
+
+
+def test_help_shows_brackets_and_flags_take_no_value():
+    # rich markup would swallow "[food]" and "icaxes[torch]"; flags must not look like options
+    # that take a value ("--report <bool>")
+    for path in _all_commands(typer.main.get_command(app)):
+        res = _run(*path, "--help")
+        assert "<bool>" not in res.output, (path, res.output)
+    assert "[food]" in _run("figures", "--help").output
+    assert "icaxes[torch]" in " ".join(_run("fit", "--help").output.split())
+    assert "--report / --no-report" in _run("figures", "--help").output
+    top = _run("--help").output
+    assert "--version" in top and "Commands" in top
+
+
+def test_version_and_bare_command(capsys):
+    import importlib.metadata
+
+    import icaxes
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"icaxes {icaxes.__version__}\n"
+    assert icaxes.__version__ == importlib.metadata.version("icaxes")
+    # no command: the help on stdout, status 0
+    assert main([]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("Usage: ") and "fit" in out.out and out.err == ""

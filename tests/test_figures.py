@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 import xml.etree.ElementTree as ET
 
@@ -32,11 +34,14 @@ def models(glove_model_dir):
 def figure_dir(glove_model_dir, tmp_path_factory):
     """The figures written by `icaxes figures` (the command calls :func:`write_figures`)."""
     out = tmp_path_factory.mktemp("figs") / "figs"
-    with warnings.catch_warnings():
+    log = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stderr(log):
         warnings.simplefilter("error", UserWarning)  # missing glyphs, layout problems
         code = main(["figures", str(glove_model_dir), "-o", str(out), "--scatter", "italian",
                      "--scatter", "cars"])
     assert code == 0
+    # what the command said, for test_scatter_words_say_which_axis_they_chose
+    (out.parent / "stderr.txt").write_text(log.getvalue(), encoding="utf-8")
     names = ("heatmap", "scatter", "spiky", "moments", "projection_ica", "projection_pca")
     return out, {n: sorted(out.glob(f"{n}.*")) for n in names}
 
@@ -120,6 +125,27 @@ def test_scatter_of_one_axis_twice_is_refused_and_writes_nothing(models, glove_m
     code = main(["figures", str(glove_model_dir), "-o", str(out), "--scatter", "2", "--scatter", token])
     assert code == 2
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_scatter_words_say_which_axis_they_chose(models, figure_dir):
+    ica, _ = models
+    out, _ = figure_dir
+    said = (out.parent / "stderr.txt").read_text(encoding="utf-8").splitlines()
+    for word in ("italian", "cars"):
+        row = ica.normalized[ica.index[word]]
+        k = int(np.argmax(row))
+        line = [s for s in said if s.startswith(f"--scatter {word}:")]
+        assert line == [f"--scatter {word}: axis {k} {ica.labels[k]!r} (strongest axis of {word!r}, "
+                        f"weight {row[k]:.2f})"], said
+
+
+def test_scatter_of_an_unknown_word_is_one_error_line(glove_model_dir, tmp_path, capsys):
+    out = tmp_path / "figs"
+    code = main(["figures", str(glove_model_dir), "-o", str(out), "--scatter", "qqqzzx",
+                 "--scatter", "italian"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: no axis matches 'qqqzzx'")
+    assert not out.exists()
 
 
 MULTI_SCRIPT = ["東京", "日本語", "القاهرة", "عربي", "Москва", "हिन्दी", "Ελλάδα", "café"]

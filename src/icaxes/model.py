@@ -422,7 +422,25 @@ def _prepare(emb: Embeddings) -> np.ndarray:
     return X
 
 
+def _check_components(emb: Embeddings, n_components: int | None) -> None:
+    """More components than columns: one line naming the usable columns (and any dropped)."""
+    if n_components is None or int(n_components) <= emb.dim:
+        return
+    from icaxes.errors import InputError
+
+    dropped = emb.metadata.get("constant_columns_dropped") or []
+    why = ""
+    if dropped:
+        cols = ", ".join(str(c) for c in dropped[:5]) + (" ..." if len(dropped) > 5 else "")
+        why = (f" ({len(dropped)} constant column(s) of {emb.metadata.get('input_dim', '?')} were "
+               f"dropped on loading: column {cols})")
+    raise InputError(f"n_components (--n-components) is {int(n_components)} but "
+                     f"{emb.metadata.get('source', 'the embedding')} has {emb.dim} usable columns{why}; "
+                     f"keep at most {emb.dim} components")
+
+
 def _fit(emb: Embeddings, est: _AxisTransform, method: str, fit_rows: Sequence[int] | None) -> AxisModel:
+    _check_components(emb, getattr(est, "n_components", None))
     X = _prepare(emb)
     est.fit(X if fit_rows is None else np.asarray(X[np.asarray(fit_rows)]))
     comps = est.transform(X).astype(np.float32, copy=False)

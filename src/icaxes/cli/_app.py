@@ -15,10 +15,29 @@ from icaxes.errors import IcaxesError
 app = typer.Typer(
     name="icaxes",
     help="Find, read and compare the interpretable semantic axes of embeddings with ICA.",
-    no_args_is_help=True,
+    no_args_is_help=False,  # the callback below prints the help (on stdout, status 0)
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: rich markup would swallow text in brackets ("[food]", "icaxes[torch]") and
+    # the rich panels show every flag with a value type ("--report <bool>")
+    rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from icaxes import __version__
+
+        print(f"icaxes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context, version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the icaxes version and exit.")] = False) -> None:
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
 
 #: progress bars and tables go to stderr so stdout stays machine-readable where it matters
 err = Console(stderr=True)

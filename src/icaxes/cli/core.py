@@ -61,8 +61,12 @@ def fit(
     dropped = [f"{meta[k]:,} {what}" for k, what in (
         ("duplicates_dropped", "repeated tokens"), ("filtered_out", "tokens removed by the filter"),
         ("junk_words_skipped", "junk words skipped")) if meta.get(k)]
+    if meta.get("constant_columns_dropped"):
+        cols = meta["constant_columns_dropped"]
+        dropped.append(f"{len(cols)} constant column(s) of {meta.get('input_dim', '?')} dropped "
+                       f"(column {', '.join(map(str, cols))}: they never vary, so they carry no axis)")
     if dropped:
-        err.print("input: " + "; ".join(dropped), highlight=False)
+        err.print(escape("input: " + "; ".join(dropped)), highlight=False, soft_wrap=True)
 
 
 def _model(model: Path, method: str):

@@ -17,7 +17,7 @@ def figures(
     model_dir: Annotated[Path, typer.Argument(help="Model folder written by `icaxes fit` (ica/, pca/).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the figures to.")],
     scatter: Annotated[list[str] | None, typer.Option(
-        "--scatter", help="An axis of the scatter: number, token (e.g. italian), category "
+        "--scatter", metavar="AXIS", help="An axis of the scatter: number, token (e.g. italian), category "
         "(e.g. [food]) or label text; give it twice.")] = None,
     n_axes: Annotated[int, typer.Option("--axes", help="Axes in the heatmap.")] = 10,
     projection: Annotated[int, typer.Option(help="Axes (spokes) in the projection plots.")] = 6,
@@ -35,7 +35,16 @@ def figures(
     if scatter is not None and len(scatter) != 2:
         raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
     ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
-    pair = (scatter[0], scatter[1]) if scatter else None
+    pair = None
+    if scatter:
+        from icaxes.viz.figures import resolve_axis_reason
+
+        chosen = [resolve_axis_reason(ica, key) for key in scatter]
+        for key, (axis, why) in zip(scatter, chosen, strict=True):
+            label = ica.labels[axis] if ica.labels else ""
+            err.print(escape(f"--scatter {key}: axis {axis}" + (f" {label!r}" if label else "")
+                             + f" ({why})"), highlight=False, soft_wrap=True)
+        pair = (chosen[0][0], chosen[1][0])
     name = str(ica.metadata.get("source", "")) if ica.metadata.get("source") else ""
     with err.status("drawing figures"):
         if report:

@@ -205,6 +205,43 @@ class Embeddings:
         out.metadata["filtered_out"] = len(self) - len(rows)
         return out
 
+    def constant_columns(self) -> np.ndarray:
+        """Indices of the columns that (nearly) never vary over the rows.
+
+        A column is constant when its standard deviation is at most 1e-6 times the largest
+        column's, the threshold at which PCA whitening rejects it (it carries no axis).
+        """
+        n = len(self)
+        if n < 2:
+            return np.zeros(0, dtype=np.int64)
+        step = 65_536
+        total = np.zeros(self.dim)
+        for start in range(0, n, step):
+            total += np.asarray(self.vectors[start:start + step], dtype=np.float64).sum(axis=0)
+        mean = total / n
+        sq = np.zeros(self.dim)
+        for start in range(0, n, step):
+            sq += ((np.asarray(self.vectors[start:start + step], dtype=np.float64) - mean) ** 2).sum(axis=0)
+        var = sq / n
+        return np.flatnonzero(var <= max(float(var.max()), np.finfo(float).tiny) * 1e-12)
+
+    def drop_constant_columns(self) -> Embeddings:
+        """The same rows without their constant columns (see :meth:`constant_columns`).
+
+        Returns ``self`` when no column is constant; otherwise a new object whose metadata
+        lists the dropped columns (original indices) under ``constant_columns_dropped`` and
+        the original width under ``input_dim``.
+        """
+        dropped = self.constant_columns()
+        if dropped.size == 0:
+            return self
+        live = np.ones(self.dim, dtype=bool)
+        live[dropped] = False
+        meta = {**self.metadata, "constant_columns_dropped": [int(c) for c in dropped],
+                "input_dim": self.dim}
+        return Embeddings(list(self.tokens), np.ascontiguousarray(self.vectors[:, live]),
+                          self.frequencies, meta)
+
 
 def unknown_token_message(token: str, index: dict[str, int] | Sequence[str]) -> str:
     """One line saying that ``token`` is unknown, with close matches if any."""

@@ -136,9 +136,13 @@ def encode_texts(encoder: str, texts: Sequence[str], *, batch_size: int = 64,
         _LOADED[encoder] = enc.load()
     fn = _LOADED[encoder]
     out = np.empty((len(texts), enc.dim), dtype=np.float32)
-    from rich.progress import Progress
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(disable=not progress, transient=True) as bar:
+    # on stderr, like every progress display of the command line (stdout stays for results)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
+                  transient=True) as bar:
         task = bar.add_task(description or f"encoding with {encoder}", total=len(texts))
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
@@ -426,17 +430,26 @@ def load_spec(spec: str, *, limit: int | None = None, progress: bool = True) -> 
 
     ``limit`` keeps the first rows of a static source (ignored for ``ENCODER:LANG:N`` and
     ``ENCODER-glosses:N``, whose N is explicit).
+
+    Encoder outputs can have columns that never vary (all-MiniLM-L6-v2 has 3 of 384): they
+    carry no axis and PCA whitening rejects them, so encoder specs drop them
+    (:meth:`~icaxes.io.embeddings.Embeddings.drop_constant_columns`; the dropped column numbers
+    are in ``metadata["constant_columns_dropped"]``, the encoder's width in ``"input_dim"``).
     """
     parsed = parse_spec(spec)
     if parsed is not None:
-        return encode_words(*parsed, progress=progress)
+        return encode_words(*parsed, progress=progress).drop_constant_columns()
     if spec == "minilm-tokens" or spec.startswith("minilm-tokens:"):
         tail = spec.partition(":")[2]
-        return minilm_token_embeddings(limit=int(tail) if tail else limit)
+        if tail and not tail.isdigit():
+            raise InputError(f"bad spec {spec!r}: expected minilm-tokens or minilm-tokens:N, "
+                             "e.g. minilm-tokens:5000")
+        return minilm_token_embeddings(limit=int(tail) if tail else limit).drop_constant_columns()
     glosses = _glosses_spec(spec)
     if glosses is not None:
         name, n = glosses
-        return encode_wordnet_glosses(name, limit=n if n is not None else limit, progress=progress)
+        return encode_wordnet_glosses(name, limit=n if n is not None else limit,
+                                      progress=progress).drop_constant_columns()
     from icaxes.io.sources import load_embeddings
 
     return load_embeddings(spec, limit=limit)

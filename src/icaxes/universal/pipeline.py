@@ -225,23 +225,13 @@ def _load(es: EmbeddingSpec, progress: bool):
     return load_spec(es.spec, limit=es.limit, progress=progress), None
 
 
-def _drop_constant_columns(emb: Embeddings) -> tuple[Embeddings, int]:
-    """Drop columns that (nearly) never vary; whitening rejects them and they carry no axis."""
-    X = np.asarray(emb.vectors, dtype=np.float64)
-    sd = X.std(axis=0)
-    live = sd > 1e-6 * max(float(sd.max()), 1e-30)
-    if live.all():
-        return emb, 0
-    out = Embeddings(list(emb.tokens), np.ascontiguousarray(emb.vectors[:, live]), emb.frequencies,
-                     {**emb.metadata, "constant_columns_dropped": int((~live).sum())})
-    return out, int((~live).sum())
-
-
 def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = True,
                   use_cache: bool = True) -> Fitted:
     """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
     emb, images = _load(es, progress)
-    emb, dropped = _drop_constant_columns(emb)
+    # encoder specs come without their constant columns already; other sources may have some
+    emb = emb.drop_constant_columns()
+    dropped = len(emb.metadata.get("constant_columns_dropped", []))
     k = settings["n_components"]
     k = None if k in (None, 0, "all") else min(int(k), emb.dim)
     from icaxes.decompose import solver

@@ -76,26 +76,46 @@ def resolve_axis(model: AxisModel, key: int | str) -> int:
     Returns
     -------
     int
-        The axis index.
+        The axis index (:func:`resolve_axis_reason` also says why it was chosen).
+    """
+    return resolve_axis_reason(model, key)[0]
+
+
+def resolve_axis_reason(model: AxisModel, key: int | str) -> tuple[int, str]:
+    """:func:`resolve_axis` and one phrase saying why that axis was chosen.
+
+    Returns
+    -------
+    axis : int
+    reason : str
+        E.g. ``"strongest axis of 'italian', weight 0.52"``, ``"category [food]"``,
+        ``"axis number"`` or ``"label contains 'car'"``.
+
+    Raises
+    ------
+    InputError
+        If nothing matches ``key`` (one line listing what may be given).
     """
     if isinstance(key, (int, np.integer)):
-        return model._check_axis(int(key))
+        return model._check_axis(int(key)), "axis number"
     text = str(key).strip()
     if text.lstrip("-").isdigit():
-        return model._check_axis(int(text))
+        return model._check_axis(int(text)), "axis number"
     bare = text.strip("[]").strip()
     if model.categories:
         from icaxes.interpret.labels import short_category
 
         for axis, cat in enumerate(model.categories):
             if cat and bare.lower() in (cat.lower(), short_category(cat).lower()):
-                return axis
+                return axis, f"category [{short_category(cat)}]"
     if bare in model.index:
-        return int(np.argmax(model.normalized[model.index[bare]]))
+        row = model.normalized[model.index[bare]]
+        axis = int(np.argmax(row))
+        return axis, f"strongest axis of {bare!r}, weight {float(row[axis]):.2f}"
     low = bare.lower()
     for axis, label in enumerate(model.labels or []):
         if low and low in label.lower():
-            return axis
+            return axis, f"label contains {bare!r}"
     raise InputError(
         f"no axis matches {key!r}: give an axis number (0..{model.n_axes - 1}), a token of the "
         "vocabulary, a category such as [food], or text from an axis label (see `icaxes axes`)")
