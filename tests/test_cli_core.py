@@ -152,6 +152,8 @@ def test_help_shows_brackets_and_flags_take_no_value():
     assert "[food]" in _run("figures", "--help").output
     assert "icaxes[torch]" in " ".join(_run("fit", "--help").output.split())
     assert "--report / --no-report" in _run("figures", "--help").output
+    for cmd in ("explore", "serve", "match"):  # one --pairs parser for the three
+        assert "freedict:SRC-TGT" in "".join(_run(cmd, "--help").output.split()), cmd
     top = _run("--help").output
     assert "--version" in top and "Commands" in top
 

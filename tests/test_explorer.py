@@ -272,3 +272,55 @@ def test_matching_over_a_pairs_object_uses_its_weights(glove_models, glove_10k_3
     rows, cols = match_optimal(corr)
     assert m["rows"] == rows.tolist() and m["cols"] == cols.tolist()
     np.testing.assert_allclose(m["r"], corr[rows, cols], atol=1e-4)
+
+
+def test_initial_scatter_axes_pick_the_pair_with_most_words_between():
+    from icaxes.explorer.data import initial_scatter_axes
+
+    rng = np.random.default_rng(0)
+    d, n = 20, 3000
+    X = rng.normal(scale=1 / np.sqrt(d), size=(n, d))
+    X[:40, [2, 5]] = 0.8  # 40 words mix axes 2 and 5
+    X[40:100, [1, 3]] = 0.8  # 60 numbers mix axes 1 and 3
+    X[100:160, [4, 15]] = 0.8  # 60 words mix axes 4 and 15, beyond the first 12 axes
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    tokens = [str(1900 + i) if 40 <= i < 100
+              else letters[i % 26] + letters[(i // 26) % 26] + letters[i // 676] for i in range(n)]
+    best = initial_scatter_axes(X)
+    assert (best["x"], best["y"]) == (1, 3) and best["between"] >= 60
+    # only words made of letters count: the pile-up of numbers loses
+    words = initial_scatter_axes(X, tokens)
+    assert (words["x"], words["y"]) == (2, 5) and words["between"] >= 40
+    assert (initial_scatter_axes(X, tokens, n_candidates=16)["y"]) == 15
+    # no pair with any word between: axes 0 and 1
+    flat = initial_scatter_axes(np.eye(d))
+    assert (flat["x"], flat["y"], flat["between"]) == (0, 1, 0)
+
+
+def test_cli_explore_matches_over_pairs_with_the_named_method(glove_20k_dir, glove_10k_30k_ica, tmp_path,
+                                                              capsys):
+    from icaxes.universal.matching import match_greedy
+    from icaxes.universal.pairs import same_token_pairs
+
+    other = tmp_path / "other"
+    glove_10k_30k_ica.save(other)
+    out = tmp_path / "page.html"
+    assert main(["explore", str(glove_20k_dir), str(other), "-o", str(out), "--max-tokens", "500",
+                 "--top", "5", "--pairs", "same", "--matching", "greedy"]) == 0
+    assert "pairs kept" in capsys.readouterr().err
+    data = page_data(out.read_text(encoding="utf-8"))
+    (m,) = [x for x in data["matches"] if x["method"] == "ica"]
+    a = load_model(glove_20k_dir, "ica")
+    pairs = same_token_pairs(a, glove_10k_30k_ica).restrict(a, glove_10k_30k_ica)
+    ra, rb = pairs.rows(a, glove_10k_30k_ica)
+    corr = axis_correlations(a.components[ra], glove_10k_30k_ica.components[rb], pairs.weights)
+    rows, cols = match_greedy(corr)
+    assert m["matching"] == "greedy" and "greedy" in m["matching_name"]
+    assert m["by"] == "pairs (same tokens)" and m["pairs"] == len(pairs)
+    assert m["rows"] == rows.tolist() and m["cols"] == cols.tolist()
+    # a --pairs value the parser of `icaxes match` does not know: one line, no page
+    bad = tmp_path / "bad.html"
+    assert main(["explore", str(glove_20k_dir), str(other), "-o", str(bad), "--pairs", "freedict:en"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "freedict:SRC-TGT" in err and not bad.exists()

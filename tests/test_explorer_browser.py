@@ -273,3 +273,41 @@ def test_served_page_works_from_loopback(browser, glove_20k_dir):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_scatter_opens_on_meaning_and_follows_the_searched_token(browser, explorer):
+    ica = explorer.ica
+    page, seen = open_page(browser, explorer.url)
+    # it opens on the pair chosen in Python for the page (not on axes 0 and 1 by fiat)
+    chosen = page.evaluate("icaxesExplorer.data.models[0].methods.ica.scatter")
+    assert page.evaluate("[icaxesExplorer.state.sx, icaxesExplorer.state.sy]") == [chosen["x"], chosen["y"]]
+
+    # searching a token moves the scatter to its two strongest axes, as the Python API gives them
+    page.fill("#search", "ferrari")
+    page.press("#search", "Enter")
+    strongest = [p.axis for p in ica.explain("ferrari", 2)]
+    assert page.evaluate("[icaxesExplorer.state.sx, icaxesExplorer.state.sy]") == strongest
+    page.click("#tabs button[data-tab=scatter]")
+    assert [page.locator("#scatter-x").input_value(), page.locator("#scatter-y").input_value()] == \
+        [str(k) for k in strongest]
+    # the tokens between the two spikes are labelled: high on both axes, top lists excluded
+    between = page.evaluate("icaxesExplorer.scatter.between")
+    N = ica.normalized
+    assert between, "no token between the spikes"
+    for t in between:
+        assert min(N[ica.index[t], strongest[0]], N[ica.index[t], strongest[1]]) > 0.09, t
+    assert set(between) & set(page.evaluate("icaxesExplorer.scatter.labels"))
+    shot(page, "scatter-ferrari")
+
+    # this page holds every token, so an unknown one is said to be outside the model
+    assert page.evaluate("icaxesExplorer.data.models[0].n_rows") == len(ica.tokens)
+    page.fill("#search", "qqqzzx")
+    page.press("#search", "Enter")
+    callout = page.locator("#tab-token .callout").text_content()
+    assert "is not in this model" in callout and f"{len(ica.tokens):,} tokens" in callout
+
+    # the Compare tab names its matching method
+    page.click("#tabs button[data-tab=compare]")
+    assert "Hungarian" in page.locator("#compare-method").text_content()
+    assert seen.errors == [] and seen.dialogs == []
+    page.close()

@@ -7,12 +7,36 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from icaxes.cli._app import app, err
 
 Models = Annotated[list[Path], typer.Argument(help="Model folders written by `icaxes fit` (one or more).")]
 MaxTokens = Annotated[int, typer.Option(help="Most frequent tokens whose full components go into the page.")]
 TopK = Annotated[int, typer.Option("--top", "-k", help="Top tokens listed per axis (whole vocabulary).")]
+PairsOption = Annotated[str | None, typer.Option(
+    "--pairs", "-p", help="Match the axes of the first model with the others over these pairs, as "
+    "`icaxes match` does: same | freedict:SRC-TGT (e.g. freedict:en-fr) | MUSE file "
+    "(default: the tokens they share).")]
+MatchingOption = Annotated[str, typer.Option(
+    help="Matched axes: optimal (Hungarian assignment) or greedy (the paper's).")]
+
+
+def pairs_for_models(spec: str | None, loaded: list[tuple[str, dict[str, Any]]]) -> dict | None:
+    """``{(first model, other model): Pairs}`` for a ``--pairs`` value (None: shared tokens)."""
+    if spec is None or len(loaded) < 2:
+        return None
+    from icaxes.cli.universal import _pairs_for
+
+    ref_name, ref = loaded[0]
+    a = next(iter(ref.values()))
+    out = {}
+    for name, variants in loaded[1:]:
+        b = next(iter(variants.values()))
+        pairs = _pairs_for(spec, a, b).restrict(a, b)
+        err.print(escape(f"{ref_name} - {name}: {pairs.summary()}"), highlight=False, soft_wrap=True)
+        out[(ref_name, name)] = pairs
+    return out
 
 
 def _load_stability(folder: Path, method: str) -> list[float] | None:
@@ -58,13 +82,15 @@ def explore(
     = Path("explorer.html"),
     max_tokens: MaxTokens = 30000,
     top: TopK = 50,
+    pairs: PairsOption = None,
+    matching: MatchingOption = "optimal",
 ) -> None:
     """Write a self-contained explorer page (works offline from the file) for one or more models."""
     from icaxes.explorer import PageLimits, write_explorer
 
     loaded, stability = load_models(models)
     path = write_explorer(loaded, output, limits=PageLimits(max_tokens=max_tokens, top_k=top),
-                          stability=stability)
+                          stability=stability, pairs=pairs_for_models(pairs, loaded), matching=matching)
     err.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser")
 
 
@@ -74,13 +100,16 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0: any free port).")] = 8765,
     max_tokens: MaxTokens = 30000,
     top: TopK = 50,
+    pairs: PairsOption = None,
+    matching: MatchingOption = "optimal",
 ) -> None:
     """Serve the explorer page for one or more models on http://127.0.0.1:PORT/ until Ctrl-C."""
     from icaxes.explorer import PageLimits, build_page
     from icaxes.explorer import serve as serve_page
 
     loaded, stability = load_models(models)
-    page = build_page(loaded, limits=PageLimits(max_tokens=max_tokens, top_k=top), stability=stability)
+    page = build_page(loaded, limits=PageLimits(max_tokens=max_tokens, top_k=top), stability=stability,
+                      pairs=pairs_for_models(pairs, loaded), matching=matching)
     server = serve_page(page, port=port, block=False)
     host, real_port = server.server_address[:2]
     err.print(f"serving the explorer on http://{host}:{real_port}/ (Ctrl-C to stop)")

@@ -10,22 +10,13 @@ from rich.table import Table
 
 from icaxes.cli._app import app, err, out
 from icaxes.cli._text import shown as escape
-from icaxes.errors import InputError
 
 
 def _pairs_for(spec: str, a, b):
-    from icaxes.universal.pairs import load_freedict, read_muse, same_token_pairs
+    """The pairs of a ``--pairs`` value (one parser for match, explore and serve)."""
+    from icaxes.universal.pairs import pairs_from_spec
 
-    if spec == "same":
-        return same_token_pairs(a, b)
-    if spec.startswith("freedict:"):
-        langs = spec.split(":", 1)[1].split("-")
-        if len(langs) != 2:
-            raise InputError(f"bad --pairs {spec!r}: use freedict:SRC-TGT, e.g. freedict:en-fr")
-        return load_freedict(*langs)
-    if Path(spec).exists():
-        return read_muse(spec)
-    raise InputError(f"bad --pairs {spec!r}: use 'same', 'freedict:SRC-TGT' or a MUSE pair file")
+    return pairs_from_spec(spec, a, b)
 
 
 @app.command()

@@ -28,7 +28,7 @@ import numpy as np
 
 from icaxes.errors import InputError
 from icaxes.model import AxisModel
-from icaxes.universal.matching import axis_correlations, match_optimal
+from icaxes.universal.matching import MATCHERS, axis_correlations
 
 #: one model entry: an AxisModel, or a mapping method -> AxisModel over the same tokens
 ModelEntry = AxisModel | Mapping[str, AxisModel]
@@ -169,6 +169,50 @@ def _axis_summaries(m: AxisModel, limits: PageLimits) -> tuple[list[dict[str, An
     return hists, [_round(fracs, 8), *tails]
 
 
+#: the scatter opens on two of the first this many axes (the most skewed ones)
+SCATTER_CANDIDATES = 12
+
+
+def initial_scatter_axes(normalized_rows: np.ndarray, tokens: Sequence[str] | None = None,
+                         n_candidates: int = SCATTER_CANDIDATES) -> dict[str, Any]:
+    """The two axes the explorer's scatter opens on, and why.
+
+    Among the first ``n_candidates`` axes, the pair with the most tokens lying between the two
+    spikes: rows whose normalised components on both axes exceed ``2 / sqrt(d)`` (each is
+    about 2.3% likely under the isotropic N(0, 1/d) null, both together 0.05%). Such words
+    mix the two meanings (ferrari between [cars] and [italian]).
+
+    Parameters
+    ----------
+    normalized_rows : ndarray of shape (n, d)
+        Normalised components of the rows the page holds (the most frequent tokens).
+    tokens : sequence of str, optional
+        Their tokens; when given, only words made of letters count (numbers, dates and
+        punctuation pile up between number-like axes without meaning anything).
+
+    Returns
+    -------
+    dict
+        ``{"x": int, "y": int, "between": int, "threshold": float}``; ``between`` is the
+        number of rows counted (axes 0 and 1 when no pair has any).
+    """
+    X = np.asarray(normalized_rows, dtype=np.float32)
+    d = X.shape[1]
+    if d < 2:
+        return {"x": 0, "y": 0, "between": 0, "threshold": 0.0}
+    thr = 2.0 / np.sqrt(d)
+    high = (X[:, :min(n_candidates, d)] > thr).astype(np.float32)
+    if tokens is not None:
+        high *= np.array([t.isalpha() for t in tokens], dtype=np.float32)[:, None]
+    counts = high.T @ high  # counts[i, j]: rows high on both i and j
+    np.fill_diagonal(counts, -1)
+    i, j = np.unravel_index(int(np.argmax(counts)), counts.shape)
+    best = int(counts[i, j])
+    if best <= 0:
+        i, j, best = 0, 1, 0
+    return {"x": int(min(i, j)), "y": int(max(i, j)), "between": best, "threshold": round(float(thr), 4)}
+
+
 def _variant_data(m: AxisModel, rows: np.ndarray, tops: list[np.ndarray], dtype: str,
                   limits: PageLimits, stability: Sequence[float] | None) -> dict[str, Any]:
     local = {int(r): i for i, r in enumerate(rows)}
@@ -193,6 +237,9 @@ def _variant_data(m: AxisModel, rows: np.ndarray, tops: list[np.ndarray], dtype:
         "tail_fracs": tail[0],
         "tail_values": tail[1:],
         "matrix": _encode(np.asarray(norm[rows], dtype=np.float32), dtype),
+        # the axes the scatter opens on (rows in frequency order: the most frequent count)
+        "scatter": initial_scatter_axes(np.asarray(norm[rows[:limits.max_tokens]], dtype=np.float32),
+                                        [m.tokens[int(i)] for i in rows[:limits.max_tokens]]),
     }
 
 
@@ -227,20 +274,25 @@ def _model_data(name: str, variants: dict[str, AxisModel], limits: PageLimits,
     return data, rows
 
 
-def _as_pairs(given: Any, swap: bool) -> tuple[list[tuple[str, str]], np.ndarray | None]:
-    """(token_a, token_b) pairs and optional weights from a Pairs object or a list of tuples."""
+def _as_pairs(given: Any, swap: bool) -> tuple[list[tuple[str, str]], np.ndarray | None, str]:
+    """(token_a, token_b) pairs, optional weights and a name, from a Pairs object or tuples."""
+    name = "translation pairs"
     if hasattr(given, "source") and hasattr(given, "target"):  # icaxes.universal.pairs.Pairs
         items = list(zip(given.source, given.target, strict=True))
         weights = np.asarray(getattr(given, "weights", np.ones(len(items))), dtype=np.float64)
+        meta = getattr(given, "metadata", None)
+        if isinstance(meta, dict) and meta.get("name"):
+            name = f"pairs ({meta['name']})"
     else:
         items, weights = [(str(x), str(y)) for x, y in given], None
-    return ([(y, x) for x, y in items] if swap else items), weights
+    return ([(y, x) for x, y in items] if swap else items), weights, name
 
 
-def _pair_rows(a: AxisModel, b: AxisModel, given: tuple[list[tuple[str, str]], np.ndarray | None] | None,
+def _pair_rows(a: AxisModel, b: AxisModel,
+               given: tuple[list[tuple[str, str]], np.ndarray | None, str] | None,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     if given is not None:
-        items, weights = given
+        items, weights, name = given
         keep, ia, ib = [], [], []
         for i, (ta, tb) in enumerate(items):
             ra, rb = a.index.get(ta), b.index.get(tb)
@@ -249,15 +301,23 @@ def _pair_rows(a: AxisModel, b: AxisModel, given: tuple[list[tuple[str, str]], n
                 ia.append(ra)
                 ib.append(rb)
         w = None if weights is None else weights[np.asarray(keep, dtype=np.int64)]
-        return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64), w, "translation pairs"
+        return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64), w, name
     shared = [t for t in a.tokens if t in b.index]
     return (np.asarray([a.index[t] for t in shared], dtype=np.int64),
             np.asarray([b.index[t] for t in shared], dtype=np.int64), None, "shared tokens")
 
 
+#: how the page names each matching method
+MATCHING_NAMES = {"optimal": "Hungarian (optimal one-to-one assignment)",
+                  "greedy": "greedy (strongest correlation first, as in the paper)"}
+
+
 def _matches(models: list[tuple[str, dict[str, AxisModel]]], pairs: PairsLike | None,
-             ) -> list[dict[str, Any]]:
+             matching: str = "optimal") -> list[dict[str, Any]]:
     """Match the axes of the first model with those of every other model, per method."""
+    if matching not in MATCHERS:
+        raise InputError(f"unknown matching {matching!r}; use one of {', '.join(MATCHERS)}")
+    match = MATCHERS[matching]
     out = []
     ref_name, ref = models[0]
     for name, variants in models[1:]:
@@ -274,8 +334,9 @@ def _matches(models: list[tuple[str, dict[str, AxisModel]]], pairs: PairsLike | 
             if ia.size < 3:
                 continue
             corr = axis_correlations(np.asarray(a.components)[ia], np.asarray(b.components)[ib], w)
-            r, c = match_optimal(corr)
+            r, c = match(corr)
             out.append({"a": ref_name, "b": name, "method": meth, "pairs": int(ia.size), "by": how,
+                        "matching": matching, "matching_name": MATCHING_NAMES[matching],
                         "rows": [int(i) for i in r], "cols": [int(j) for j in c],
                         "r": _round(corr[r, c], 4)})
     return out
@@ -284,7 +345,7 @@ def _matches(models: list[tuple[str, dict[str, AxisModel]]], pairs: PairsLike | 
 def explorer_data(models: ModelsLike, *, limits: PageLimits | None = None,
                   pairs: PairsLike | None = None,
                   stability: Mapping[str, Mapping[str, Sequence[float]]] | None = None,
-                  ) -> dict[str, Any]:
+                  matching: str = "optimal") -> dict[str, Any]:
     """Everything the explorer page shows, as a JSON-ready dict.
 
     Parameters
@@ -301,6 +362,9 @@ def explorer_data(models: ModelsLike, *, limits: PageLimits | None = None,
     stability : dict, optional
         ``{name: {method: per-axis stability}}``; otherwise taken from
         ``model.metadata["stability"]`` when present.
+    matching : {'optimal', 'greedy'}, default 'optimal'
+        How matched axes are paired: the Hungarian assignment that maximises the summed
+        correlation, or the paper's greedy matching (strongest correlation first).
     """
     limits = limits or PageLimits()
     limits.check()
@@ -318,5 +382,5 @@ def explorer_data(models: ModelsLike, *, limits: PageLimits | None = None,
         "limits": {"max_tokens": limits.max_tokens, "top_k": limits.top_k,
                    "matrix_bytes": limits.matrix_bytes},
         "models": data_models,
-        "matches": _matches(norm, pairs) if len(norm) > 1 else [],
+        "matches": _matches(norm, pairs, matching) if len(norm) > 1 else [],
     }

@@ -49,16 +49,16 @@ def render_page(data: dict[str, Any], title: str = "icaxes explorer") -> str:
 
 
 def build_page(models: ModelsLike, *, limits: PageLimits | None = None, pairs: PairsLike | None = None,
-               stability: Any = None, title: str | None = None) -> str:
+               stability: Any = None, title: str | None = None, matching: str = "optimal") -> str:
     """The explorer page for ``models`` as an HTML string (see :func:`write_explorer`)."""
-    data = explorer_data(models, limits=limits, pairs=pairs, stability=stability)
+    data = explorer_data(models, limits=limits, pairs=pairs, stability=stability, matching=matching)
     names = ", ".join(m["name"] for m in data["models"])
     return render_page(data, title or f"icaxes explorer: {names}")
 
 
 def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits | None = None,
                    pairs: PairsLike | None = None, stability: Any = None,
-                   title: str | None = None) -> Path:
+                   title: str | None = None, matching: str = "optimal") -> Path:
     """Write a self-contained explorer page for one or more fitted models.
 
     The page works offline from the file (no server, no network): script, style and data
@@ -83,6 +83,9 @@ def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits |
         ``{name: {method: per-axis stability values}}`` shown in the axis list.
     title : str, optional
         Page title.
+    matching : {'optimal', 'greedy'}, default 'optimal'
+        How matched axes are paired (Hungarian or the paper's greedy matching); the page
+        names it.
 
     Returns
     -------
@@ -96,7 +99,8 @@ def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits |
     >>> write_explorer([("glove", {"ica": fit_ica(emb), "pca": fit_pca(emb)})],
     ...                "explorer.html")                               # doctest: +SKIP
     """
-    text = build_page(models, limits=limits, pairs=pairs, stability=stability, title=title)
+    text = build_page(models, limits=limits, pairs=pairs, stability=stability, title=title,
+                      matching=matching)
     path = Path(path)
     with atomic_file(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

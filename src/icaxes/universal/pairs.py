@@ -550,3 +550,31 @@ def grouped_pairs(rows: Sequence[str], labels: Sequence[str], *, label_map: Mapp
     w = np.array([s / group[label_of[r]] for r, s in zip(src, share, strict=True)])
     return Pairs(src, tgt, w, {"candidates": len(src), "kept": len(src)},
                  {"name": "grouped rows", "weighting": "grouped", "groups": len(group)})
+
+
+def pairs_from_spec(spec: str, a: Any, b: Any) -> Pairs:
+    """The pairs named by a ``--pairs`` value, for embeddings (or models) ``a`` and ``b``.
+
+    Parameters
+    ----------
+    spec : str
+        ``same`` (tokens spelled the same in both), ``freedict:SRC-TGT`` (a Debian freedict
+        dictionary, e.g. ``freedict:en-fr``) or the path of a MUSE pair file.
+    a, b : Embeddings or AxisModel
+        The two sides (``same`` pairs their shared tokens).
+
+    Returns
+    -------
+    Pairs
+        Not yet restricted to the two vocabularies (see :meth:`Pairs.restrict`).
+    """
+    if spec == "same":
+        return same_token_pairs(a, b)
+    if spec.startswith("freedict:"):
+        langs = spec.split(":", 1)[1].split("-")
+        if len(langs) != 2:
+            raise InputError(f"bad --pairs {spec!r}: use freedict:SRC-TGT, e.g. freedict:en-fr")
+        return load_freedict(*langs)
+    if Path(spec).exists():
+        return read_muse(spec)
+    raise InputError(f"bad --pairs {spec!r}: use 'same', 'freedict:SRC-TGT' or a MUSE pair file")

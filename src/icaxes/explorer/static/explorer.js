@@ -103,6 +103,30 @@
   function value(row, axis) { return matrix()[row * variant().n_axes + axis]; }
   function rowVector(row) { const d = variant().n_axes; return matrix().subarray(row * d, row * d + d); }
   function axisName(k) { const lab = variant().labels[k]; return '#' + k + (lab ? ' ' + lab : ''); }
+  const holdsAll = () => model().n_rows >= model().n_tokens;
+  // why a token has no row: not in the model at all, or left out of this page to keep it small
+  function missingText(quoted) {
+    if (holdsAll()) return quoted + ' is not in this model: it is none of its ' + nf.format(model().n_tokens) + ' tokens (this page holds them all).';
+    return quoted + ' is not among the ' + nf.format(model().n_rows) + ' tokens whose components are included in this page ' +
+      '(the most frequent ones and every axis\'s top tokens, of ' + nf.format(model().n_tokens) + ').';
+  }
+  // a token's two strongest axes (largest normalised components, as AxisModel.explain orders them)
+  function strongestAxes(row) {
+    const vec = rowVector(row);
+    const order = Array.from(vec.keys()).sort((a, b) => vec[b] - vec[a] || a - b);
+    return order.slice(0, 2);
+  }
+  // the scatter's axes: the token's two strongest, or the pair chosen in Python for the page
+  function scatterOnToken(token) {
+    const r = rowOf(token);
+    if (r < 0 || variant().n_axes < 2) return false;
+    [S.sx, S.sy] = strongestAxes(r);
+    return true;
+  }
+  function defaultScatter() {
+    const sc = variant().scatter, d = variant().n_axes;
+    if (sc && sc.x < d && sc.y < d) { S.sx = sc.x; S.sy = sc.y; } else { S.sx = 0; S.sy = Math.min(1, d - 1); }
+  }
 
   // ------------------------------------------------------------------ search with completion
   const searchIndex = () => cached('s' + S.mi, () => {
@@ -298,7 +322,7 @@
       const call = el('div', 'callout');
       call.id = 'axis-token-callout';
       if (row < 0) {
-        call.textContent = '“' + S.token + '” is not among the ' + nf.format(model().n_rows) + ' tokens included in this page.';
+        call.textContent = missingText('“' + S.token + '”');
       } else {
         const x = value(row, k);
         let above = 0;
@@ -360,8 +384,7 @@
     const row = rowOf(S.token);
     box.appendChild(el('h3', 'token-title', S.token));
     if (row < 0) {
-      box.appendChild(el('p', 'callout', 'This token is not among the ' + nf.format(model().n_rows) +
-        ' tokens whose components are included in this page (the most frequent ones and every axis\'s top tokens).'));
+      box.appendChild(el('p', 'callout', missingText('This token')));
       return;
     }
     const v = variant(), d = v.n_axes, vec = rowVector(row);
@@ -410,7 +433,15 @@
         x0 = Math.min(x0, x[r]); x1 = Math.max(x1, x[r]); y0 = Math.min(y0, y[r]); y1 = Math.max(y1, y[r]);
       }
       const px = (x1 - x0) * 0.06 || 1, py = (y1 - y0) * 0.06 || 1;
-      return { x, y, box: [x0 - px, x1 + px, y0 - py, y1 + py] };
+      // tokens between the two spikes: the largest smaller-of-the-two values (as the figure's)
+      const v = variant(), tops = new Set(v.top[S.sx].slice(0, 6).concat(v.top[S.sy].slice(0, 6)));
+      const between = [];
+      for (let r = 0; r < n; r++) {
+        const m = Math.min(x[r], y[r]);
+        if (m > 0.1 && !tops.has(r)) between.push([m, r]);
+      }
+      between.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+      return { x, y, box: [x0 - px, x1 + px, y0 - py, y1 + py], between: between.slice(0, 8).map((b) => b[1]) };
     });
   }
   function drawScatter() {
@@ -455,19 +486,27 @@
       const s = i ? 3 : 2;
       for (const r of g) ctx.fillRect(SC.px[r] - s / 2, SC.py[r] - s / 2, s, s);
     });
-    // labels: the top tokens of both axes, the searched token, the hovered point
+    // labels: the tokens between the spikes, the top tokens of both axes, the searched token
     const v = variant(), toks = model().tokens;
     const labelled = new Set(v.top[S.sx].slice(0, 6).concat(v.top[S.sy].slice(0, 6)));
     ctx.font = '12px system-ui, sans-serif'; ctx.textAlign = 'left';
     // skip labels that would overlap one already drawn
     const boxes = [];
-    ctx.fillStyle = '#1d2330';
-    labelled.forEach((r) => {
+    SC.labels = [];
+    const label = (r, color) => {
       const bx = SC.px[r] + 4, by = SC.py[r] - 3, bw = ctx.measureText(toks[r]).width;
       if (boxes.some((b) => bx < b[0] + b[2] && b[0] < bx + bw && Math.abs(by - b[1]) < 13)) return;
       boxes.push([bx, by, bw]);
+      ctx.fillStyle = color;
       ctx.fillText(toks[r], bx, by);
+      SC.labels.push(toks[r]);
+    };
+    D.between.forEach((r) => {
+      ctx.strokeStyle = '#7d3c98'; ctx.lineWidth = 1.2;
+      ctx.beginPath(); ctx.arc(SC.px[r], SC.py[r], 3.5, 0, 2 * Math.PI); ctx.stroke();
+      label(r, '#7d3c98');
     });
+    labelled.forEach((r) => label(r, '#1d2330'));
     const tr = rowOf(S.token);
     if (tr >= 0) {
       ctx.strokeStyle = css('--warm'); ctx.lineWidth = 2;
@@ -481,8 +520,11 @@
     }
     ctx.restore();
     SC.map = { sx, sy, m, w, h };
-    $('scatter-note').textContent = nf.format(n) + ' tokens (the most frequent and every axis\'s top tokens), normalised components. ' +
-      'Blue: mainly on x; orange: mainly on y; words between the spikes mix both meanings.';
+    SC.between = D.between.map((r) => toks[r]);
+    $('scatter-note').textContent = (holdsAll() ? 'All ' + nf.format(n) + ' tokens' :
+      nf.format(n) + ' tokens (the most frequent and every axis\'s top tokens)') + ', normalised components. ' +
+      'Blue: mainly on x; orange: mainly on y; purple labels: words between the spikes, which mix both meanings' +
+      (D.between.length ? ' (' + SC.between.join(', ') + ')' : '') + '.';
   }
   function scatterEvents() {
     const canvas = $('scatter'), tip = $('scatter-tip');
@@ -558,7 +600,7 @@
     if (!S.pairA || !S.pairB) { box.appendChild(el('p', 'empty', 'Pick two tokens to see which axes make them similar.')); return; }
     const ra = rowOf(S.pairA), rb = rowOf(S.pairB);
     const missing = [[S.pairA, ra], [S.pairB, rb]].filter((x) => x[1] < 0).map((x) => '“' + x[0] + '”');
-    if (missing.length) { box.appendChild(el('p', 'callout', missing.join(' and ') + ' not among the tokens included in this page.')); return; }
+    if (missing.length) { box.appendChild(el('p', 'callout', missing.map(missingText).join(' '))); return; }
     const v = variant(), d = v.n_axes, a = rowVector(ra), b = rowVector(rb);
     // renormalise the stored (rounded) rows so that the terms sum exactly to the cosine shown
     let na = 0, nb = 0;
@@ -636,9 +678,11 @@
     if (!match) { box.appendChild(el('p', 'callout', 'No ' + S.method.toUpperCase() + ' axes to match between these models (too few shared tokens?).')); return; }
     const va = ref.methods[S.method], vb = other.methods[S.method];
     const mean = (a) => a.reduce((s, x) => s + x, 0) / Math.max(1, a.length);
-    box.appendChild(el('p', 'sub', S.method.toUpperCase() + ' axes matched one to one (optimal assignment on Pearson r over ' +
-      nf.format(match.pairs) + ' ' + match.by + '). Mean r of the 10 best matches ' + fmt(mean(match.r.slice(0, 10)), 2) +
-      ', of all ' + match.r.length + ': ' + fmt(mean(match.r), 2) + '.'));
+    const how = el('p', 'sub', S.method.toUpperCase() + ' axes matched one to one by ' + (match.matching_name || 'Hungarian assignment') +
+      ' on Pearson r over ' + nf.format(match.pairs) + ' ' + match.by + '. Mean r of the 10 best matches ' + fmt(mean(match.r.slice(0, 10)), 2) +
+      ', of all ' + match.r.length + ': ' + fmt(mean(match.r), 2) + '.');
+    how.id = 'compare-method';
+    box.appendChild(how);
     const table = el('table', 'grid');
     table.id = 'compare-table';
     const head = el('tr');
@@ -675,7 +719,7 @@
     if (!methods.includes(S.method)) S.method = methods[0];
     $('model-select').value = String(i);
     S.axis = Math.min(S.axis, variant().n_axes - 1);
-    S.sx = Math.min(S.sx, variant().n_axes - 1); S.sy = Math.min(S.sy, variant().n_axes - 1);
+    if (!scatterOnToken(S.token)) defaultScatter();
     renderMethods();
   }
   function setToken(token, tab) {
@@ -695,7 +739,7 @@
     Object.keys(model().methods).forEach((m) => {
       const b = el('button', m === S.method ? 'on' : '', m.toUpperCase());
       b.dataset.method = m;
-      b.addEventListener('click', () => { S.method = m; renderMethods(); renderAll(); });
+      b.addEventListener('click', () => { S.method = m; if (!scatterOnToken(S.token)) defaultScatter(); renderMethods(); renderAll(); });
       seg.appendChild(b);
     });
   }
@@ -757,7 +801,7 @@
 
   function init() {
     S.method = Object.keys(model().methods)[0];
-    S.sy = Math.min(1, variant().n_axes - 1);
+    defaultScatter();
     loadHash();
     if (S.token !== null) $('search').value = S.token;
     const ms = $('model-select');
@@ -774,7 +818,8 @@
     renderMethods();
     document.querySelectorAll('#tabs button').forEach((b) => b.addEventListener('click', () => { showTab(b.dataset.tab); renderAll(); }));
     $('axis-filter').addEventListener('input', renderAxisList);
-    attachSuggest($('search'), $('search-suggest'), (t) => setToken(t, 'token'));
+    // a searched token also moves the scatter to its two strongest axes
+    attachSuggest($('search'), $('search-suggest'), (t) => { if (scatterOnToken(t)) SC.view = null; setToken(t, 'token'); });
     const [pa, pb] = [$('pair-a'), $('pair-b')];
     attachSuggest(pa, pa.nextElementSibling, (t) => { S.pairA = t; renderPair(); });
     attachSuggest(pb, pb.nextElementSibling, (t) => { S.pairB = t; renderPair(); });
