@@ -45,6 +45,9 @@ def figures(
             err.print(escape(f"--scatter {key}: axis {axis}" + (f" {label!r}" if label else "")
                              + f" ({why})"), highlight=False, soft_wrap=True)
         pair = (chosen[0][0], chosen[1][0])
+        if pair[0] == pair[1]:  # before drawing anything
+            raise InputError(f"{scatter[0]!r} and {scatter[1]!r} name the same axis ({pair[0]}); "
+                             "choose two different axes")
     name = str(ica.metadata.get("source", "")) if ica.metadata.get("source") else ""
     with err.status("drawing figures"):
         if report:
