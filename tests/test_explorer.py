@@ -324,3 +324,5 @@ def test_cli_explore_matches_over_pairs_with_the_named_method(glove_20k_dir, glo
     assert main(["explore", str(glove_20k_dir), str(other), "-o", str(bad), "--pairs", "freedict:en"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "freedict:SRC-TGT" in err and not bad.exists()
+    assert main(["explore", str(glove_20k_dir), "-o", str(bad), "--pairs", "same"]) == 2
+    assert "two or more model folders" in capsys.readouterr().err and not bad.exists()

@@ -24,8 +24,12 @@ MatchingOption = Annotated[str, typer.Option(
 
 def pairs_for_models(spec: str | None, loaded: list[tuple[str, dict[str, Any]]]) -> dict | None:
     """``{(first model, other model): Pairs}`` for a ``--pairs`` value (None: shared tokens)."""
-    if spec is None or len(loaded) < 2:
+    if spec is None:
         return None
+    if len(loaded) < 2:
+        from icaxes.errors import InputError
+
+        raise InputError("--pairs matches the axes of several models: give two or more model folders")
     from icaxes.cli.universal import _pairs_for
 
     ref_name, ref = loaded[0]
