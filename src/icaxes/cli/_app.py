@@ -39,6 +39,7 @@ def _root(ctx: typer.Context, version: Annotated[bool, typer.Option(
     if ctx.invoked_subcommand is None:
         print(ctx.get_help())
 
+
 #: progress bars and tables go to stderr so stdout stays machine-readable where it matters
 err = Console(stderr=True)
 out = Console(soft_wrap=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from icaxes.cli._app import app, err
+from icaxes.cli._text import shown as escape
 
 Models = Annotated[list[Path], typer.Argument(help="Model folders written by `icaxes fit` (one or more).")]
 MaxTokens = Annotated[int, typer.Option(help="Most frequent tokens whose full components go into the page.")]
