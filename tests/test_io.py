@@ -63,9 +63,10 @@ def test_text_written_by_gensim_and_binary(tmp_path, glove):
     kv.save_word2vec_format(str(tmp_path / "w.txt"), binary=False)
     kv.save_word2vec_format(str(tmp_path / "w.bin"), binary=True)
     kv.save(str(tmp_path / "w.kv"))
-    for name in ("w.txt", "w.bin", "w.kv"):
-        emb = icaxes.load_embeddings(tmp_path / name)
-        _same(emb, glove)
+    for name in ("w.txt", "w.bin"):
+        _same(icaxes.load_embeddings(tmp_path / name), glove)
+    # gensim's own file is a pickle: read only with the opt-in (the file is ours)
+    _same(icaxes.load_embeddings(tmp_path / "w.kv", allow_pickle=True), glove)
     assert icaxes.load_embeddings(tmp_path / "w.bin").metadata["format"] == "word2vec-bin"
     _same(icaxes.load_embeddings(tmp_path / "w.bin", limit=17), glove, 17)
 

@@ -51,7 +51,13 @@ class UnknownSourceError(InputError):
 
 
 class ModelFormatError(InputError):
-    """A saved model folder is missing files or was written by an incompatible version."""
+    """A saved model folder is missing files, holds a member that breaks the model format (wrong
+    type, shape, dtype, length, non-finite values, too large, a link out of the folder) or was
+    written by an incompatible version."""
+
+
+class PickleRefusedError(InputError):
+    """A file could only be read by unpickling it (which can run code) and no opt-in was given."""
 
 
 class MissingDependencyError(IcaxesError, ImportError):

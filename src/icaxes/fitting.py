@@ -25,12 +25,14 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                token_filter: str | None = None, tokens_path: Any = None, max_iter: int = 10000,
                tol: float = 1e-10, progress: bool = False, format: str | None = None,
                clean: bool | None = None, solver: str = "lbfgs",
-               n_components: int | None = None, device: str | None = None) -> FitResult:
+               n_components: int | None = None, device: str | None = None,
+               allow_pickle: bool = False) -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
     ``n_components`` keeps that many whitened (principal) components in both models
     (default: all). ``device`` runs the ICA solver's passes on a PyTorch device (see
-    :class:`~icaxes.ICA`). The output folder appears only when both models are complete.
+    :class:`~icaxes.ICA`). ``allow_pickle`` lets gensim files be unpickled (see
+    :func:`~icaxes.load_embeddings`). The output folder appears only when both models are complete.
     """
     if output is not None:
         check_output_dir(output)
@@ -39,7 +41,8 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
 
         check_device(device)
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
-                          token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean)
+                          token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean,
+                          allow_pickle=allow_pickle)
     ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver,
                   n_components=n_components, device=device)
     pca = fit_pca(emb, n_components=n_components)

@@ -44,6 +44,9 @@ def fit(
     n_components: Annotated[int | None, typer.Option(
         help="Keep this many principal components before ICA (default: all).", min=1)] = None,
     device: DeviceOption = None,
+    trust_pickle: Annotated[bool, typer.Option(
+        "--trust-pickle", help="Read a gensim .kv/.model file, which is a Python pickle: loading it "
+        "can run code from the file, so use this only for files you trust.")] = False,
 ) -> None:
     """Fit ICA (and the PCA baseline) on SOURCE and write a model folder."""
     from icaxes.fitting import fit_source
@@ -52,7 +55,7 @@ def fit(
     result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
                         token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
                         tol=tol, progress=True, format=fmt, clean=clean, solver=solver.value,
-                        n_components=n_components, device=device)
+                        n_components=n_components, device=device, allow_pickle=trust_pickle)
     ica = result.ica.transform
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"

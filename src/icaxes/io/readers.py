@@ -12,12 +12,13 @@ format             files
 ``bin``            word2vec binary (``.bin``)
 ``npy``            ``.npy`` / ``.npz`` matrix plus a token file (one token per line)
 ``parquet``        a token column plus one list column or ``d`` numeric columns
-``gensim``         gensim ``KeyedVectors`` (``.kv``, ``.model``); needs the ``gensim`` extra
+``gensim``         gensim ``KeyedVectors`` (``.kv``, ``.model``, pickles: only with ``allow_pickle``)
 ``spacy``          a spaCy vectors folder (``vectors`` + ``strings.json``); needs the ``spacy`` extra
 =================  ===========================================================================
 
-Text files are parsed chunk by chunk straight into one preallocated float32 array, so a large
-file is never held twice in memory.
+Text files are parsed chunk by chunk straight into one float32 array, so a large file is never
+held twice in memory. No reader allocates more than its file can hold or this process can use
+(:mod:`icaxes.io.limits`), and none unpickles without ``allow_pickle=True``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,7 +34,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from icaxes.errors import EmbeddingFormatError, InputError, UnknownSourceError
+from icaxes.errors import EmbeddingFormatError, IcaxesError, InputError, UnknownSourceError
+from icaxes.io import limits
 from icaxes.io.embeddings import Embeddings
 
 Raw = tuple[list[str], np.ndarray, np.ndarray | None, dict[str, Any]]
@@ -73,7 +76,7 @@ def guess_format(path: Path) -> str:
 
 
 def read_path(path: Path, *, limit: int | None = None, format: str | None = None,
-              tokens_path: Any = None) -> Raw:
+              tokens_path: Any = None, allow_pickle: bool = False) -> Raw:
     """Read any supported file, choosing the reader by ``format`` or the file name.
 
     Parameters
@@ -86,6 +89,8 @@ def read_path(path: Path, *, limit: int | None = None, format: str | None = None
         One of :data:`FORMATS`; guessed from the extension if not given.
     tokens_path : path, optional
         Token file for ``.npy``/``.npz`` matrices.
+    allow_pickle : bool, default False
+        Let the gensim reader unpickle the file (which can run code from it).
 
     Returns
     -------
@@ -107,31 +112,42 @@ def read_path(path: Path, *, limit: int | None = None, format: str | None = None
     }
     if fmt not in readers:
         raise EmbeddingFormatError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt != "spacy":
+        limits.check_regular_file(path)
     if fmt == "npy":
         return read_npy(path, limit=limit, tokens_path=tokens_path)
+    if fmt == "gensim":
+        return read_gensim(path, limit=limit, allow_pickle=allow_pickle)
     return readers[fmt](path, limit=limit)
 
 
 # ----------------------------------------------------------------------------- text
 def _open_binary(path: Path) -> IO[bytes]:
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+    limits.check_regular_file(path)
+    return gzip.open(path, "rb") if limits.is_gzip(path) else open(path, "rb")
 
 
 def _decode(raw: bytes, lineno: int, path: Path) -> str:
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise EmbeddingFormatError(
             f"{path}: line {lineno} is not valid UTF-8 (byte {exc.start + 1} of the line, "
             f"0x{raw[exc.start]:02x}); re-encode the file as UTF-8"
         ) from None
+    # a byte-order mark some editors put before the first line is not part of the data
+    return text[1:] if lineno == 1 and text.startswith("\ufeff") else text
+
+
+def _fields(text: str) -> list[str]:
+    """The space-separated fields of a line; only ASCII spaces separate (tokens may hold others)."""
+    text = text.rstrip("\r\n").rstrip(" \t")
+    return text.split(" ") if text.strip(" \t") else []
 
 
 def _parse_header(line: str) -> tuple[int, int] | None:
-    parts = line.split()
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
+    parts = _fields(line)
+    if len(parts) == 2 and all(p.isascii() and p.isdigit() for p in parts):
         return int(parts[0]), int(parts[1])
     return None
 
@@ -156,16 +172,26 @@ class _Growing:
         return self.data
 
 
+def _ragged(path: Path, lineno: int, got: int, d: int, header: bool) -> EmbeddingFormatError:
+    return EmbeddingFormatError(
+        f"{path}: line {lineno} has {got} values, expected {d} "
+        f"({'from the header' if header else 'as in the first row'}); the rows are ragged")
+
+
 def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int, bool]:
     """Header (if any), the dimension, the lines before the first data line, and whether data
-    lines end with a space (fastText's ``.vec`` files do)."""
-    with _open_binary(path) as f:
+    lines end with a space (fastText's ``.vec`` files do).
+
+    A header is checked against what the file can hold before anything is allocated: its
+    ``d`` against the first row, its ``n`` against the file's size.
+    """
+    with _open_binary(path) as f, limits.gzip_errors(path):
         lineno = 0
         first = None
-        for raw in f:
+        while raw := limits.read_line(f, path, lineno + 1):
             lineno += 1
             text = _decode(raw, lineno, path)
-            if text.strip():
+            if _fields(text):
                 first = text
                 break
         if first is None:
@@ -173,7 +199,7 @@ def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int, bool]:
                                        "its numbers per line")
         header = _parse_header(first)
         if header is None:
-            parts = first.split()
+            parts = _fields(first)
             if len(parts) < 2:
                 raise EmbeddingFormatError(
                     f"{path}: line {lineno} has a token but no numbers; expected 'token v1 v2 ...'")
@@ -181,10 +207,21 @@ def _text_layout(path: Path) -> tuple[tuple[int, int] | None, int, int, bool]:
         n, d = header
         if n < 1 or d < 1:
             raise EmbeddingFormatError(f"{path}: header '{first.strip()}' announces no rows or columns")
-        for raw in f:
+        while raw := limits.read_line(f, path, lineno + 1):
             lineno += 1
             text = _decode(raw, lineno, path)
-            if text.strip():
+            fields = _fields(text)
+            if fields:
+                if len(fields) < d + 1:
+                    raise _ragged(path, lineno, len(fields) - 1, d, True)
+                # the smallest row is a one-byte token and d one-digit values: 2d + 1 bytes
+                room = limits.max_data_bytes(path)
+                if n * (2 * d + 1) - 1 > room:
+                    raise EmbeddingFormatError(
+                        f"{path}: the header announces {n:,} rows of {d} values, at least "
+                        f"{n * (2 * d + 1) - 1:,} bytes, but the file "
+                        f"{'can inflate to' if limits.is_gzip(path) else 'holds'} only {room:,}; "
+                        "fix the first line or remove it")
                 return header, d, lineno - 1, text.rstrip("\r\n").endswith(" ")
         raise EmbeddingFormatError(f"{path}: header announces {n} rows but the file has none")
 
@@ -210,15 +247,21 @@ def read_text(path: Path, *, limit: int | None = None) -> Raw:
     fastText's lines that end with a space; any irregularity (a token with spaces,
     a ragged row, a bad number, bad UTF-8) switches to a line-by-line parser that either
     handles it (tokens with spaces: the last ``d`` fields are the numbers) or says exactly which
-    line is wrong.
+    line is wrong. Fields are separated by ASCII spaces only, so a token may hold a
+    non-breaking space. Memory is bounded (see :mod:`icaxes.io.limits`): a header is
+    checked against the file's size, lines and rows against their limits while reading.
     """
     header, d, skip, trailing = _text_layout(path)
+    budget = limits.memory_budget()
+    if header is not None:
+        limits.check_memory(path, min(header[0], limit or header[0]), d, announced="header",
+                            budget=budget)
     parser = "fast"
     try:
-        tokens, vectors = _read_text_fast(path, header, d, skip, limit, trailing)
+        tokens, vectors = _read_text_fast(path, header, d, skip, limit, trailing, budget)
     except _SlowPath:
         parser = "lines"
-        tokens, vectors = _read_text_lines(path, header, d, skip, limit)
+        tokens, vectors = _read_text_lines(path, header, d, skip, limit, budget)
     if header is not None and limit is None and len(tokens) != header[0]:
         raise EmbeddingFormatError(
             f"{path}: the header announces {header[0]} rows but the file has {len(tokens)}; "
@@ -231,10 +274,16 @@ def read_text(path: Path, *, limit: int | None = None) -> Raw:
 
 
 def _capacity(expected: int | None, limit: int | None) -> int:
-    # a header gives the exact size; otherwise start small and grow geometrically
+    # a header checked against the file's size gives the size; otherwise start small and grow
     if expected is not None:
         return min(expected, limit) if limit else expected
     return min(limit, 1 << 16) if limit else 1 << 16
+
+
+def _trusted_rows(path: Path, rows: int | None) -> int | None:
+    """``rows`` from a header if it may size a buffer: a gzip's header is only a claim (gzip
+    inflates up to a thousandfold), so that buffer starts small and grows instead."""
+    return None if rows is None or limits.is_gzip(path) else rows
 
 
 class _SlowPath(Exception):
@@ -242,35 +291,39 @@ class _SlowPath(Exception):
 
 
 def _read_text_fast(path: Path, header: tuple[int, int] | None, d: int, skip: int,
-                    limit: int | None, trailing: bool) -> tuple[list[str], np.ndarray]:
+                    limit: int | None, trailing: bool, budget: int) -> tuple[list[str], np.ndarray]:
     import pandas as pd
 
     expected = header[0] if header else None
-    buf = _Growing(_capacity(expected, limit), d)
+    buf = _Growing(_capacity(_trusted_rows(path, expected), limit), d)
     tokens: list[str] = []
     try:
-        reader = pd.read_csv(
-            path, sep=" ", header=None, skiprows=skip, quoting=csv.QUOTE_NONE, engine="c",
-            dtype={0: str, **{i: np.float32 for i in range(1, d + 1)}, d + 1: str}, na_filter=False,
-            keep_default_na=False, chunksize=_CHUNK, nrows=limit, encoding="utf-8",
-            compression="infer", skip_blank_lines=True, names=range(d + 1 + trailing), index_col=False,
-        )
-        with reader as chunks, warnings.catch_warnings():
-            warnings.simplefilter("error")  # pandas warns on dropped fields: treat as irregular
-            for chunk in chunks:
-                if trailing:
-                    # the empty field after a line's final space; anything else there is a ragged row
-                    extra = chunk.pop(d + 1)
-                    if not (extra.isna() | (extra == "")).all():
+        with _open_binary(path) as raw:
+            stream = io.BufferedReader(limits.BoundedLines(raw, path), buffer_size=1 << 18)
+            reader = pd.read_csv(
+                stream, sep=" ", header=None, skiprows=skip, quoting=csv.QUOTE_NONE, engine="c",
+                dtype={0: str, **{i: np.float32 for i in range(1, d + 1)}, d + 1: str}, na_filter=False,
+                keep_default_na=False, chunksize=_CHUNK, nrows=limit, encoding="utf-8",
+                compression=None, skip_blank_lines=True, names=range(d + 1 + trailing),
+                index_col=False,
+            )
+            with reader as chunks, warnings.catch_warnings():
+                warnings.simplefilter("error")  # pandas warns on dropped fields: treat as irregular
+                for chunk in chunks:
+                    if trailing:
+                        # the empty field after a line's final space; anything else is a ragged row
+                        extra = chunk.pop(d + 1)
+                        if not (extra.isna() | (extra == "")).all():
+                            raise _SlowPath
+                    vals = chunk.iloc[:, 1:].to_numpy(dtype=np.float32)
+                    if vals.shape[1] != d or not np.isfinite(vals).all():
                         raise _SlowPath
-                vals = chunk.iloc[:, 1:].to_numpy(dtype=np.float32)
-                if vals.shape[1] != d or not np.isfinite(vals).all():
-                    raise _SlowPath
-                if expected is not None and len(tokens) + len(chunk) > expected:
-                    raise _SlowPath
-                tokens.extend(chunk.iloc[:, 0].tolist())
-                buf.append(vals)
-    except _SlowPath:
+                    if expected is not None and len(tokens) + len(chunk) > expected:
+                        raise _SlowPath
+                    limits.check_memory(path, len(tokens) + len(chunk), d, budget=budget)
+                    tokens.extend(chunk.iloc[:, 0].tolist())
+                    buf.append(vals)
+    except (_SlowPath, IcaxesError):
         raise
     except (ValueError, UnicodeDecodeError, Warning, pd.errors.ParserError, TypeError):
         raise _SlowPath from None
@@ -280,18 +333,19 @@ def _read_text_fast(path: Path, header: tuple[int, int] | None, d: int, skip: in
 
 
 def _read_text_lines(path: Path, header: tuple[int, int] | None, d: int, skip: int,
-                     limit: int | None) -> tuple[list[str], np.ndarray]:
+                     limit: int | None, budget: int) -> tuple[list[str], np.ndarray]:
     expected = header[0] if header else None
-    buf = _Growing(_capacity(expected, limit), d)
+    buf = _Growing(_capacity(_trusted_rows(path, expected), limit), d)
     tokens: list[str] = []
     block = np.empty((1024, d), dtype=np.float32)
     filled = 0
-    with _open_binary(path) as f:
-        for lineno, raw in enumerate(f, start=1):
+    with _open_binary(path) as f, limits.gzip_errors(path):
+        lineno = 0
+        while raw := limits.read_line(f, path, lineno + 1):
+            lineno += 1
             if lineno <= skip:
                 continue
-            text = _decode(raw, lineno, path).rstrip("\r\n")
-            parts = text.rstrip().split(" ") if text.strip() else []
+            parts = _fields(_decode(raw, lineno, path))
             if not parts:
                 continue
             if expected is not None and len(tokens) >= expected:
@@ -299,18 +353,20 @@ def _read_text_lines(path: Path, header: tuple[int, int] | None, d: int, skip: i
                     f"{path}: the header announces {expected} rows but line {lineno} is row "
                     f"{expected + 1}; fix the first line or remove it")
             if len(parts) < d + 1:
-                raise EmbeddingFormatError(
-                    f"{path}: line {lineno} has {len(parts) - 1} values, expected {d} "
-                    f"({'from the header' if header else 'as in the first row'}); the rows are ragged")
+                raise _ragged(path, lineno, len(parts) - 1, d, header is not None)
             # tokens may contain spaces (some GloVe files): the last d fields are the numbers
             token = " ".join(parts[:-d]) if len(parts) > d + 1 else parts[0]
             nums = parts[-d:]
             if len(parts) > d + 1 and _is_number(parts[-d - 1]):
-                raise EmbeddingFormatError(
-                    f"{path}: line {lineno} has {len(parts) - 1} values, expected {d} "
-                    f"({'from the header' if header else 'as in the first row'}); the rows are ragged")
+                raise _ragged(path, lineno, len(parts) - 1, d, header is not None)
             try:
-                block[filled] = np.asarray(nums, dtype=np.float32)
+                with np.errstate(over="raise"):
+                    block[filled] = np.asarray(nums, dtype=np.float32)
+            except FloatingPointError:
+                big = next(v for v in nums if np.isfinite(float(v)) and abs(float(v)) > _F32_MAX)
+                raise EmbeddingFormatError(
+                    f"{path}: line {lineno} has a value too large for float32: {big!r} (the largest "
+                    f"is {_F32_MAX:.4g}); rescale the vectors") from None
             except ValueError:
                 bad = next((v for v in nums if not _is_number(v)), nums[0])
                 raise EmbeddingFormatError(
@@ -318,12 +374,16 @@ def _read_text_lines(path: Path, header: tuple[int, int] | None, d: int, skip: i
             tokens.append(token)
             filled += 1
             if filled == len(block):
+                limits.check_memory(path, len(tokens), d, budget=budget)
                 buf.append(block)
                 filled = 0
             if limit is not None and len(tokens) >= limit:
                 break
     buf.append(block[:filled])
     return tokens, buf.result()
+
+
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _is_number(s: str) -> bool:
@@ -350,8 +410,9 @@ def read_word2vec_bin(path: Path, *, limit: int | None = None) -> Raw:
     -------
     tokens, vectors, frequencies, metadata
     """
-    with _open_binary(path) as f:
-        first = f.readline()
+    budget = limits.memory_budget()
+    with _open_binary(path) as f, limits.gzip_errors(path):
+        first = limits.read_line(f, path, 1)
         if not first.strip():
             raise EmbeddingFormatError(f"{path}: the file is empty")
         header = _parse_header(_decode(first, 1, path))
@@ -360,8 +421,19 @@ def read_word2vec_bin(path: Path, *, limit: int | None = None) -> Raw:
                 f"{path}: the first line must be 'rows dimensions' for word2vec binary; "
                 "is this a text file? pass format='text'")
         n, d = header
+        # each row is at least a one-byte token, a space and d float32 values
+        room = limits.max_data_bytes(path) - len(first)
+        if n < 1 or d < 1 or n * (4 * d + 2) - 1 > room:
+            raise EmbeddingFormatError(
+                f"{path}: the header announces {n:,} rows of {d} values, at least "
+                f"{max(n * (4 * d + 2) - 1, 0):,} bytes, but the file "
+                f"{'can inflate to' if limits.is_gzip(path) else 'holds'} only {max(room, 0):,}; "
+                "fix the first line")
         take = n if limit is None else min(n, limit)
-        vectors = np.empty((take, d), dtype=np.float32)
+        limits.check_memory(path, take, d, announced="header", budget=budget)
+        vectors = _Growing(_capacity(_trusted_rows(path, take), None), d)
+        block = np.empty((min(take, 1024), d), dtype=np.float32)
+        filled = 0
         tokens: list[str] = []
         reader = io.BufferedReader(f, buffer_size=1 << 20) if not isinstance(f, io.BufferedReader) else f
         nbytes = 4 * d
@@ -377,6 +449,10 @@ def read_word2vec_bin(path: Path, *, limit: int | None = None) -> Raw:
                 if c == b"\n" and not raw:
                     continue  # newline that ends the previous row
                 raw += c
+                if len(raw) > limits.MAX_TOKEN_BYTES:
+                    raise EmbeddingFormatError(
+                        f"{path}: the token of row {i + 1} is longer than {limits.MAX_TOKEN_BYTES:,} "
+                        "bytes; the file is not word2vec binary or the header is wrong")
             try:
                 tokens.append(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
@@ -388,13 +464,18 @@ def read_word2vec_bin(path: Path, *, limit: int | None = None) -> Raw:
                 raise EmbeddingFormatError(
                     f"{path}: row {i + 1} ({tokens[-1]!r}) is cut short: {len(data)} of {nbytes} bytes; "
                     "the header announces more rows or dimensions than the file holds")
-            vectors[i] = np.frombuffer(data, dtype="<f4")
+            block[filled] = np.frombuffer(data, dtype="<f4")
+            filled += 1
+            if filled == len(block):
+                vectors.append(block)
+                filled = 0
+        vectors.append(block[:filled])
         if limit is None:
             rest = reader.read(2)
             if rest.strip():
                 raise EmbeddingFormatError(
                     f"{path}: the file holds more than the {n} rows its header announces")
-    return tokens, vectors, None, {"source": str(path), "format": "word2vec-bin"}
+    return tokens, vectors.result(), None, {"source": str(path), "format": "word2vec-bin"}
 
 
 # --------------------------------------------------------------------------- npy / npz
@@ -415,23 +496,49 @@ def read_npy(path: Path, *, limit: int | None = None, tokens_path: Any = None) -
     -------
     tokens, vectors, frequencies, metadata
     """
-    try:
-        if path.name.lower().endswith(".npz"):
-            with np.load(path, allow_pickle=False) as z:
-                names = list(z.files)
-                key = "vectors" if "vectors" in names else next((k for k in names if k != "tokens"), None)
-                if key is None:
-                    raise EmbeddingFormatError(f"{path}: no array in the archive")
-                vectors = z[key]
-                file_tokens = [str(t) for t in z["tokens"]] if "tokens" in names else None
-                freqs = np.asarray(z["frequencies"], dtype=np.float64) if "frequencies" in names else None
+    if path.name.lower().endswith(".npz"):
+        heads = limits.npz_headers(path)
+        others = [k for k in heads if k not in ("tokens", "frequencies")]
+        if "vectors" in heads:
+            key = "vectors"
+        elif len(others) == 1:
+            key = others[0]
+        elif not others:
+            raise EmbeddingFormatError(f"{path}: no matrix in the archive (arrays: "
+                                       f"{', '.join(heads) or 'none'}); save it as 'vectors'")
         else:
-            vectors = np.load(path, mmap_mode="r", allow_pickle=False)
-            file_tokens, freqs = None, None
-    except ValueError as exc:
-        raise EmbeddingFormatError(f"{path}: not a readable numpy file without pickle ({exc})") from None
+            listed = ", ".join(f"{k} {heads[k].shape}" for k in others)
+            raise EmbeddingFormatError(
+                f"{path}: no array named 'vectors' and several others ({listed}); save the matrix "
+                "under that name: numpy.savez(path, vectors=matrix, tokens=tokens)")
+        names = [key, *(k for k in ("tokens", "frequencies") if k in heads)]
+        arrays = limits.read_npz(path, names)
+        vectors = arrays[key]
+        file_tokens = None
+        if "tokens" in arrays:
+            if arrays["tokens"].dtype.kind not in "US" or arrays["tokens"].ndim != 1:
+                raise EmbeddingFormatError(f"{path}: 'tokens' must be a 1-D string array, got "
+                                           f"{arrays['tokens'].ndim}-D {arrays['tokens'].dtype}")
+            file_tokens = [str(t) for t in arrays["tokens"]]
+        freqs = arrays.get("frequencies")
+    else:
+        vectors = limits.read_npy(path, mmap=True)
+        file_tokens, freqs = None, None
     if vectors.ndim != 2:
         raise EmbeddingFormatError(f"{path}: expected a 2-D array (rows x dimensions), got {vectors.shape}")
+    if vectors.dtype.kind == "c":
+        raise EmbeddingFormatError(
+            f"{path}: the array holds complex numbers ({vectors.dtype}); icaxes needs real values, "
+            "save the real part (or real and imaginary parts as separate columns)")
+    if vectors.dtype.kind not in "iuf":
+        raise EmbeddingFormatError(f"{path}: the array is not numeric (dtype {vectors.dtype})")
+    if vectors.shape[0] == 0 or vectors.shape[1] == 0:
+        raise EmbeddingFormatError(f"{path}: the array is empty (shape {vectors.shape})")
+    if freqs is not None:
+        if freqs.dtype.kind not in "iuf" or freqs.shape != vectors.shape[:1]:
+            raise EmbeddingFormatError(f"{path}: 'frequencies' must be one real number per row, "
+                                       f"got {freqs.dtype} of shape {freqs.shape}")
+        freqs = freqs.astype(np.float64)
     if tokens_path is not None:
         tokens = read_token_file(Path(tokens_path))
     elif file_tokens is not None:
@@ -445,8 +552,6 @@ def read_npy(path: Path, *, limit: int | None = None, tokens_path: Any = None) -
             f"{f' in {tokens_path}' if tokens_path else ''}; give exactly one token per row")
     n = len(tokens) if limit is None else min(limit, len(tokens))
     vec = np.asarray(vectors[:n])
-    if not np.issubdtype(vec.dtype, np.number):
-        raise EmbeddingFormatError(f"{path}: the array is not numeric (dtype {vec.dtype})")
     return tokens[:n], vec, None if freqs is None else freqs[:n], {"source": str(path), "format": "npy"}
 
 
@@ -454,6 +559,10 @@ def read_token_file(path: Path) -> list[str]:
     """Tokens from a UTF-8 file with one token per line (a trailing empty line is ignored)."""
     if not path.exists():
         raise UnknownSourceError(f"token file {path} does not exist")
+    size = limits.check_regular_file(path, " (the token file)").st_size
+    # a str per line costs about ten times its bytes
+    if 10 * size > limits.memory_budget():
+        raise EmbeddingFormatError(f"{path}: the token file ({size:,} bytes) does not fit in memory")
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -489,10 +598,20 @@ def read_parquet(path: Path, *, limit: int | None = None) -> Raw:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    limits.check_regular_file(path)
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise EmbeddingFormatError(f"{path}: not a readable parquet file ({exc})") from None
+    # the footer declares each row group's uncompressed size: check it before reading any
+    groups = range(pf.metadata.num_row_groups)
+    if limit is None:
+        declared = sum(pf.metadata.row_group(i).total_byte_size for i in groups)
+        limits.check_memory(path, pf.metadata.num_rows, 0, announced="footer")
+        if declared > limits.memory_budget():
+            raise EmbeddingFormatError(
+                f"{path}: the table holds {declared:,} bytes uncompressed, more than this process "
+                "can use; read fewer rows (limit=, CLI --limit)")
     schema = pf.schema_arrow
     strings = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     named = [c for c in ("token", "word", "text") if c in schema.names]
@@ -506,12 +625,44 @@ def read_parquet(path: Path, *, limit: int | None = None) -> Raw:
                and f.name != freq_col]
     if len(lists) > 1:
         raise EmbeddingFormatError(f"{path}: several list columns ({', '.join(lists)}); keep one")
+    if lists:
+        value_type = schema.field(lists[0]).type.value_type
+        if not (pa.types.is_floating(value_type) or pa.types.is_integer(value_type)):
+            raise EmbeddingFormatError(f"{path}: the list column {lists[0]!r} holds {value_type}, "
+                                       "not numbers; store the vectors as floats")
+    else:
+        # a vector column stored as text would otherwise be left out without a word
+        text = [c for c in strings if c != tok_col]
+        if text:
+            raise EmbeddingFormatError(
+                f"{path}: column{'s' if len(text) > 1 else ''} {', '.join(map(repr, text))} "
+                f"hold{'' if len(text) > 1 else 's'} text, not numbers; store vector columns as "
+                "floats (or drop columns that are not part of the vectors)")
     cols = [tok_col, *([freq_col] if freq_col else []), *(lists or numeric)]
     if not lists and not numeric:
         raise EmbeddingFormatError(f"{path}: no vector column (one list column or numeric columns)")
     tokens: list[str] = []
     blocks: list[np.ndarray] = []
     freqs: list[np.ndarray] = []
+    try:
+        _parquet_batches(pf, path, cols, tok_col, freq_col, lists, numeric, limit, tokens, blocks, freqs)
+    except (pa.ArrowException, OSError) as exc:
+        raise EmbeddingFormatError(f"{path}: not a readable parquet file ({exc})") from None
+    if not tokens:
+        raise EmbeddingFormatError(f"{path}: the table has no rows")
+    if any(t is None for t in tokens):
+        raise EmbeddingFormatError(f"{path}: the token column has missing values")
+    vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    return (tokens, vectors, np.concatenate(freqs) if freqs else None,
+            {"source": str(path), "format": "parquet"})
+
+
+def _parquet_batches(pf: Any, path: Path, cols: list[str], tok_col: str, freq_col: str | None,
+                     lists: list[str], numeric: list[str], limit: int | None, tokens: list[str],
+                     blocks: list[np.ndarray], freqs: list[np.ndarray]) -> None:
+    import pyarrow as pa
+
+    budget = limits.memory_budget()
     for batch in pf.iter_batches(batch_size=65536, columns=cols):
         if limit is not None and len(tokens) >= limit:
             break
@@ -533,21 +684,16 @@ def read_parquet(path: Path, *, limit: int | None = None) -> Raw:
         else:
             blocks.append(np.column_stack([batch.column(c).to_numpy(zero_copy_only=False)
                                            for c in numeric]).astype(np.float32))
-    if not tokens:
-        raise EmbeddingFormatError(f"{path}: the table has no rows")
-    if any(t is None for t in tokens):
-        raise EmbeddingFormatError(f"{path}: the token column has missing values")
-    vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    return (tokens, vectors, np.concatenate(freqs) if freqs else None,
-            {"source": str(path), "format": "parquet"})
+        limits.check_memory(path, len(tokens), blocks[-1].shape[1], budget=budget)
 
 
 # ------------------------------------------------------------------------------ gensim
-def read_gensim(path: Path, *, limit: int | None = None) -> Raw:
+def read_gensim(path: Path, *, limit: int | None = None, allow_pickle: bool = False) -> Raw:
     """Read a gensim ``KeyedVectors`` file (or the ``.wv`` of a saved gensim model).
 
-    gensim's own files are pickles: open only files you trust. Counts stored by gensim
-    become the frequencies.
+    gensim's own files are Python pickles, and unpickling a file can run any code the file
+    holds, so this reader refuses unless ``allow_pickle=True``: pass it only for a file you
+    trust. Counts stored by gensim become the frequencies.
 
     Parameters
     ----------
@@ -555,12 +701,26 @@ def read_gensim(path: Path, *, limit: int | None = None) -> Raw:
         A file written by ``KeyedVectors.save`` or ``Word2Vec.save``.
     limit : int, optional
         Keep the first ``limit`` rows (gensim orders rows by frequency).
+    allow_pickle : bool, default False
+        Unpickle the file (CLI: ``--trust-pickle``).
 
     Returns
     -------
     tokens, vectors, frequencies, metadata
+
+    Raises
+    ------
+    PickleRefusedError
+        Without ``allow_pickle=True``.
     """
-    from icaxes.errors import require
+    from icaxes.errors import PickleRefusedError, require
+
+    limits.check_regular_file(path)
+    if not allow_pickle:
+        raise PickleRefusedError(
+            f"{path}: gensim files are Python pickles, and loading one can run code from the file; "
+            "pass allow_pickle=True (CLI: --trust-pickle) only if you trust it, or convert it to "
+            "word2vec text (KeyedVectors.save_word2vec_format)")
 
     require("gensim", extra="gensim", feature="reading gensim KeyedVectors")
     from gensim.models import KeyedVectors
@@ -603,6 +763,16 @@ def read_spacy(path: Path, *, limit: int | None = None) -> Raw:
 
     if not (path / "vectors").exists() and (path / "vocab" / "vectors").exists():
         path = path / "vocab"
+    # spaCy loads the table with numpy (no pickle): check its header and sizes first
+    if (path / "vectors").exists():
+        head = limits.npy_header(path / "vectors")
+        limits.check_memory(path, head.shape[0] if head.shape else 1, math.prod(head.shape[1:]),
+                            announced="vectors header")
+    for member in ("strings.json", "key2row", "keys"):
+        if (path / member).exists():
+            size = limits.check_regular_file(path / member).st_size
+            if 10 * size > limits.memory_budget():
+                raise EmbeddingFormatError(f"{path / member} ({size:,} bytes) does not fit in memory")
     emb = read_table(path, lang=None, clean=False, limit=limit)
     return emb.tokens, emb.vectors, emb.frequencies, emb.metadata
 
@@ -664,6 +834,8 @@ def finish(tokens: list[str], vectors: np.ndarray, freqs: np.ndarray | None, met
 
 def iter_lines(path: Path) -> Iterator[str]:  # pragma: no cover - convenience for scripts
     """Decoded lines of a (possibly gzipped) UTF-8 text file, with clear errors on bad bytes."""
-    with _open_binary(path) as f:
-        for lineno, raw in enumerate(f, start=1):
+    with _open_binary(path) as f, limits.gzip_errors(path):
+        lineno = 0
+        while raw := limits.read_line(f, path, lineno + 1):
+            lineno += 1
             yield _decode(raw, lineno, path)

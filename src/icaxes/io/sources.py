@@ -47,7 +47,7 @@ def _load_glove_6b_50d(limit: int | None) -> Embeddings:
     import pyarrow.parquet as pq
 
     root = Path(mod.ROOT)
-    vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
+    vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r", allow_pickle=False)
     table = pq.read_table(root / "glove_6B_index.parquet")
     words = table.column(0)
     n = len(words) if limit is None else min(limit, len(words))
@@ -123,7 +123,7 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
                     lowercase: bool = False, dedupe: bool = False,
                     token_filter: Callable[[str], bool] | str | None = None,
                     format: str | None = None, tokens_path: str | os.PathLike[str] | None = None,
-                    clean: bool | None = None) -> Embeddings:
+                    clean: bool | None = None, allow_pickle: bool = False) -> Embeddings:
     """Read embeddings from a built-in source name or a file.
 
     Parameters
@@ -154,13 +154,19 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
         :func:`icaxes.io.filters.is_clean`). None (default) means the source's default: on for
         ``fasttext-fr`` and ``chive-ja`` (their spaCy tables then pick a clean word per row), off
         for files and GloVe. ``True`` on a file works like ``token_filter="clean"``.
+    allow_pickle : bool, default False
+        Read gensim ``.kv``/``.model`` files, which are Python pickles: loading one can run
+        code from the file, so pass True only for a file you trust. No other format needs it.
 
     Raises
     ------
     UnknownSourceError
         If ``source`` is neither a built-in name nor an existing path.
     EmbeddingFormatError, NonFiniteError, DuplicateTokenError
-        If the file is malformed (one line saying where).
+        If the file is malformed (one line saying where), is not a regular file, or would need
+        more memory than the file can hold or this process can use.
+    PickleRefusedError
+        If the file is a pickle and ``allow_pickle`` is False.
     MissingDependencyError
         If the reader needs an optional package that is not installed.
 
@@ -211,7 +217,7 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
             raw_tokens, raw_vectors, freqs, meta = read_model2vec(path, limit=limit)
         else:
             raw_tokens, raw_vectors, freqs, meta = readers.read_path(
-                path, limit=limit, format=format, tokens_path=tokens_path)
+                path, limit=limit, format=format, tokens_path=tokens_path, allow_pickle=allow_pickle)
         if clean:
             token_filter = _with_clean(token_filter)
     return readers.finish(raw_tokens, raw_vectors, freqs, meta, lowercase=lowercase,
