@@ -19,7 +19,7 @@ from icaxes.decompose.estimator import (
     ICA,
     PCA,
     _AxisTransform,
-    load_estimator,
+    estimator_from_arrays,
     save_estimator_arrays,
 )
 from icaxes.errors import DimensionMismatchError, InputError, ModelFormatError
@@ -34,8 +34,7 @@ from icaxes.interpret.axes import (
 )
 from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, check_finite, unknown_token_message
-
-FORMAT_VERSION = 1
+from icaxes.io.model_format import FORMAT_VERSION, read_model_folder
 
 
 @dataclass
@@ -365,29 +364,19 @@ class AxisModel:
 
     @classmethod
     def load(cls, path: str | Path, *, mmap: bool = True) -> AxisModel:
-        """Load a folder written by :meth:`save`; ``transform`` then gives identical output."""
+        """Load a folder written by :meth:`save`; ``transform`` then gives identical output.
+
+        Every member is checked against the model format first
+        (:mod:`icaxes.io.model_format`): types, shapes, dtypes, lengths, finiteness, sizes, no
+        links out of the folder. A deviation raises one :class:`~icaxes.errors.ModelFormatError`
+        naming the file, and nothing of the folder is used.
+        """
         path = Path(path)
-        needed = ("model.json", "transform.npz", "tokens.json", "components.npy")
-        missing = [n for n in needed if not (path / n).is_file()]
-        if missing:
-            raise ModelFormatError(
-                f"{path} is not an icaxes model folder (missing {', '.join(missing)}); "
-                "create one with `icaxes fit`"
-            )
-        try:
-            meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
-            tok = json.loads((path / "tokens.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ModelFormatError(f"{path}: model files are corrupt ({exc}); refit the model") from exc
-        if meta.get("format") != "icaxes-axis-model" or meta.get("format_version", 0) > FORMAT_VERSION:
-            raise ModelFormatError(f"{path}: unsupported model format {meta.get('format_version')}; "
-                                   "upgrade icaxes or refit")
-        est = load_estimator(path, meta)
-        comps = np.load(path / "components.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
-        freqs = tok.get("frequencies")
-        return cls(tok["tokens"], comps, est, meta["method"],
-                   None if freqs is None else np.asarray(freqs), meta.get("metadata", {}),
-                   meta.get("labels"), meta.get("categories"))
+        parts = read_model_folder(path, mmap=mmap)
+        est = estimator_from_arrays(parts.meta, parts.arrays, path)
+        meta = parts.meta
+        return cls(parts.tokens, parts.components, est, meta["method"], parts.frequencies,
+                   meta.get("metadata") or {}, meta.get("labels"), meta.get("categories"))
 
 
 def _jsonable(v: Any) -> bool:

@@ -350,12 +350,29 @@ def save_estimator_arrays(est: _AxisTransform, folder: Path) -> dict[str, Any]:
     }
 
 
-def load_estimator(folder: Path, meta: dict[str, Any]) -> _AxisTransform:
-    """Rebuild a fitted estimator from ``folder/transform.npz`` and its metadata dict."""
-    est = {"ICA": ICA, "PCA": PCA}[meta.get("estimator", "ICA")](**meta.get("params", {}))
-    with np.load(folder / "transform.npz", allow_pickle=False) as npz:
-        for name in FITTED_ARRAYS:
-            setattr(est, name, npz[name])
+def load_estimator(folder: Path, meta: dict[str, Any] | None = None) -> _AxisTransform:
+    """Rebuild a fitted estimator from ``folder/transform.npz`` and its metadata dict (read from
+    the folder if not given), both checked against the model format first
+    (:mod:`icaxes.io.model_format`; a deviation raises :class:`~icaxes.errors.ModelFormatError`)."""
+    from icaxes.io.model_format import read_transform
+
+    meta, arrays = read_transform(folder, meta)
+    return estimator_from_arrays(meta, arrays, folder)
+
+
+def estimator_from_arrays(meta: dict[str, Any], arrays: dict[str, np.ndarray],
+                          folder: Path | str = "") -> _AxisTransform:
+    """A fitted estimator from checked metadata and arrays (see :func:`load_estimator`)."""
+    from icaxes.errors import ModelFormatError
+
+    cls = {"ICA": ICA, "PCA": PCA}[meta["estimator"]]
+    try:
+        est = cls(**meta["params"])
+    except (TypeError, ValueError) as exc:
+        raise ModelFormatError(f"{folder}: the saved {meta['estimator']} parameters are not valid "
+                               f"({exc}); refit the model") from None
+    for name in FITTED_ARRAYS:
+        setattr(est, name, arrays[name])
     est.n_features_in_ = int(meta["n_features_in"])
     est._n_features_out = est.components_.shape[0]
     est.n_iter_, est.change_, est.converged_ = meta["n_iter"], meta["change"], meta["converged"]

@@ -101,15 +101,8 @@ def load_transform(path: str | Path, method: str = "ica") -> Any:
     else:
         raise ModelFormatError(f"{path} holds no transform.npz; create it with `icaxes fit` or "
                                "`icaxes fit-array`")
-    meta_file = folder / "transform.json"
-    if not meta_file.is_file():
-        meta_file = folder / "model.json"
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelFormatError(f"{folder}: unreadable model metadata ({exc}); refit") from exc
-    est = load_estimator(folder, meta)
-    return est
+    # transform.json (or model.json) and transform.npz, checked against the model format
+    return load_estimator(folder)
 
 
 def transform_file(est: Any, source: str | Path, output: str | Path, *,
