@@ -199,12 +199,16 @@ def _gzip_members(path: Path, first: bytes, member: bytes, copies: int) -> Path:
     return path
 
 
-def _npz_bomb(path: Path, shape: tuple[int, ...], stored: int | None = None) -> Path:
-    """An .npz whose float64 member announces ``shape``; it holds that many zeros (deflated to a
-    tiny size), or only ``stored`` bytes of them (a header that lies)."""
+def _npz_bomb(path: Path, shape: tuple[int, ...], stored: int | None = None, name: str = "vectors",
+              others: dict[str, np.ndarray] | None = None) -> Path:
+    """An .npz whose float64 member ``name`` announces ``shape``; it holds that many zeros
+    (deflated to a tiny size), or only ``stored`` bytes of them (a header that lies)."""
     header = {"descr": "<f8", "fortran_order": False, "shape": shape}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("vectors.npy", "w", force_zip64=True) as f:
+        for other, arr in (others or {}).items():
+            with zf.open(other + ".npy", "w") as f:
+                np.lib.format.write_array(f, arr)
+        with zf.open(name + ".npy", "w", force_zip64=True) as f:
             np.lib.format.write_array_header_1_0(f, header)
             left = int(np.prod(shape)) * 8 if stored is None else stored
             zeros = bytes(8 << 20)
@@ -226,14 +230,19 @@ def test_memory_stays_bounded_on_bombs(tmp_path, glove):
         "bomb.npz": _npz_bomb(tmp_path / "bomb.npz", (6_000, 6_000)),  # 288 MB of zeros
         "liar.npz": _npz_bomb(tmp_path / "liar.npz", (100_000, 100_000), stored=800),  # 80 GB claimed
     }
-    assert all(p.stat().st_size < 5 << 20 for p in bombs.values())
+    # a model folder whose transform.npz holds a 288 MB member (icaxes axes took 2.2 GB on one)
+    model = icaxes.fit_pca(glove).save(tmp_path / "model")
+    with np.load(model / "transform.npz") as z:
+        arrays = {k: z[k] for k in z.files if k != "mean_"}
+    _npz_bomb(model / "transform.npz", (6_000, 6_000), name="mean_", others=arrays)
+    assert all(p.stat().st_size < 5 << 20 for p in [*bombs.values(), model / "transform.npz"])
     warm = _write(tmp_path / "small.txt", _lines(glove))
     valid = tmp_path / "valid.txt.gz"
     with gzip.open(valid, "wt", encoding="utf-8") as f:
         f.write("\n".join(_lines(glove)))
     out = tmp_path / "out"
     cases = [("cli", ["fit", str(p), "-o", str(out)]) for p in bombs.values()]
-    results = _run_bounded(warm, [*cases, ("read", str(valid))])
+    results = _run_bounded(warm, [*cases, ("cli", ["axes", str(model)]), ("read", str(valid))])
     expect = ["line 2 is longer than 32.0 MiB", "line 1 is longer than 32.0 MiB",
               "holds more rows than fit", "header announces 134,217,728 rows of 1 values, about 10.5 GiB",
               "needs 274.7 MiB of memory",
@@ -242,6 +251,8 @@ def test_memory_stays_bounded_on_bombs(tmp_path, glove):
         assert result["rc"] == 2, (name, result)
         err = _one_line(result["err"])
         assert name in err and match in err, (name, err)
+    err = _one_line(results[-2]["err"])
+    assert results[-2]["rc"] == 2 and "transform.npz: arrays" in err and "needs 274.7 MiB of memory" in err
     assert results[-1] == {"rc": N, "err": ""}  # a valid gzip reads under the same limit
     assert not out.exists()
 

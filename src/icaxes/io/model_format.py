@@ -109,8 +109,8 @@ def _member(folder: Path, name: str) -> Path:
     """``folder/name`` if it is a regular file that stays inside the folder."""
     path = folder / name
     if not os.path.lexists(path):
-        raise ModelFormatError(f"{folder} is not an icaxes model folder (missing {name}); create one "
-                               "with `icaxes fit`")
+        raise ModelFormatError(f"{path} is missing: {folder} is not a complete icaxes model folder; "
+                               "create one with `icaxes fit`")
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(folder.resolve()):
