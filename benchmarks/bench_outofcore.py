@@ -106,7 +106,7 @@ def main() -> None:
         res["peak_rss_anon_mb"] = peak.peak
         res["vm_hwm_mb"] = status_mb("VmHWM")
         # spot check: a few chunks of the output equal the in-memory transform of those rows
-        S = np.load(dst, mmap_mode="r")
+        S = np.load(dst, mmap_mode="r", allow_pickle=False)
         rows = np.random.default_rng(1).choice(args.rows, 1000, replace=False)
         rows.sort()
         res["max_abs_diff_spot_check"] = float(np.abs(S[rows] - est.transform(np.asarray(X[rows]))).max())

@@ -246,15 +246,16 @@ def main() -> None:
         results[solver]["save"] = save
     ref_path = results["sklearn"]["save"] if "sklearn" in results else args.ref
     if ref_path:
-        ref = np.load(ref_path)
+        ref = np.load(ref_path, allow_pickle=False)
         for name in (*ICAXES_WORKERS, "picard"):
             if name in results:
-                results[name]["min_matched_r"] = match(ref, np.load(results[name]["save"]))
+                saved = np.load(results[name]["save"], allow_pickle=False)
+                results[name]["min_matched_r"] = match(ref, saved)
     if args.data == "synth1024":  # the known answer: how well each solver recovers the sources
         truth = synth1024(args.rows)[1]
         for name, r in results.items():
             if name != "floor":
-                r["min_matched_r_truth"] = match(truth, np.load(r["save"]))
+                r["min_matched_r_truth"] = match(truth, np.load(r["save"], allow_pickle=False))
     summary = {"data": args.data, "rows": args.rows, "load": os.getloadavg(), "results": results}
     print("\nsolver        time_s   n_iter  s/iter   peak_rss_MB  (peak-loaded)/input  "
           "(peak-imported)/input  min|r| vs sklearn")

@@ -77,7 +77,7 @@ def test_cli_engine_dask_with_scheduler_address(client, tmp_path, glove_20k, in_
     res = runner.invoke(app, ["transform", str(tmp_path / "m"), str(src), "-o", str(tmp_path / "S.npy"),
                               "--engine", "dask", "--scheduler", addr, "--chunk-rows", "6000"])
     assert res.exit_code == 0, res.output
-    r = matched_abs_r(in_memory.transform(glove_20k), np.load(tmp_path / "S.npy"))
+    r = matched_abs_r(in_memory.transform(glove_20k), np.load(tmp_path / "S.npy", allow_pickle=False))
     assert r.min() >= 0.999
 
 

@@ -40,7 +40,7 @@ def _edit_json(name: str, change):
 
 def _edit_npz(change):
     def edit(folder: Path) -> None:
-        with np.load(folder / "transform.npz") as z:
+        with np.load(folder / "transform.npz", allow_pickle=False) as z:
             arrays = dict(z)
         change(arrays)
         np.savez(folder / "transform.npz", **arrays)
@@ -49,7 +49,8 @@ def _edit_npz(change):
 
 def _edit_components(change):
     def edit(folder: Path) -> None:
-        np.save(folder / "components.npy", change(np.load(folder / "components.npy")), allow_pickle=True)
+        comps = np.load(folder / "components.npy", allow_pickle=False)
+        np.save(folder / "components.npy", change(comps), allow_pickle=True)  # True: object-array case
     return edit
 
 
@@ -73,7 +74,7 @@ def _link_out(folder: Path) -> None:
 
 def _lying_member(folder: Path) -> None:
     # a zip-bomb member: its header announces 80 GB, the member holds 800 bytes
-    with np.load(folder / "transform.npz") as z:
+    with np.load(folder / "transform.npz", allow_pickle=False) as z:
         arrays = dict(z)
     with zipfile.ZipFile(folder / "transform.npz", "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, arr in arrays.items():

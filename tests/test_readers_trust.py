@@ -232,7 +232,7 @@ def test_memory_stays_bounded_on_bombs(tmp_path, glove):
     }
     # a model folder whose transform.npz holds a 288 MB member (icaxes axes took 2.2 GB on one)
     model = icaxes.fit_pca(glove).save(tmp_path / "model")
-    with np.load(model / "transform.npz") as z:
+    with np.load(model / "transform.npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files if k != "mean_"}
     _npz_bomb(model / "transform.npz", (6_000, 6_000), name="mean_", others=arrays)
     assert all(p.stat().st_size < 5 << 20 for p in [*bombs.values(), model / "transform.npz"])
@@ -344,3 +344,15 @@ def test_float32_overflow_is_one_line_without_warnings(tmp_path, glove):
     assert os.listdir(work) == []
     with pytest.raises(InputError, match="too large for float32"):
         icaxes.load_embeddings(path)
+
+
+def test_float32_overflow_in_a_float64_matrix(tmp_path, glove):
+    X = glove.vectors.astype(np.float64)
+    X[4, 2] = -5e40
+    np.savez(tmp_path / "big.npz", vectors=X, tokens=np.array(glove.tokens))
+    res = subprocess.run([ICAXES, "fit", str(tmp_path / "big.npz"), "-o", str(tmp_path / "m")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and not (tmp_path / "m").exists()
+    assert res.stderr.strip() == (f"error: {tmp_path / 'big.npz'}: row 5 ({glove.tokens[4]!r}) has a value "
+                                  "too large for float32 (5e+40; the largest is 3.403e+38); rescale the "
+                                  "vectors"), res.stderr

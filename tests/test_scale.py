@@ -58,7 +58,7 @@ def test_sample_fit_equals_fit_on_the_same_rows(glove_5k, sample_fit):
 def test_chunked_transform_equals_in_memory(tmp_path, glove_npy, glove_5k, sample_fit, suffix):
     out = transform_file(sample_fit, glove_npy, tmp_path / f"S{suffix}", chunk_rows=777, progress=False)
     expected = sample_fit.transform(glove_5k.vectors)
-    got = np.load(out) if suffix == ".npy" else pq.read_table(out).to_pandas().to_numpy()
+    got = np.load(out, allow_pickle=False) if suffix == ".npy" else pq.read_table(out).to_pandas().to_numpy()
     assert got.shape == expected.shape and got.dtype == np.float32
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     assert [p.name for p in tmp_path.iterdir()] == [f"S{suffix}"]  # no temporary left

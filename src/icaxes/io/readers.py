@@ -801,6 +801,7 @@ def finish(tokens: list[str], vectors: np.ndarray, freqs: np.ndarray | None, met
         ``metadata`` records ``duplicates_dropped`` and ``filtered_out`` when they apply.
     """
     meta = dict(meta)
+    _check_float32_range(vectors, tokens, meta.get("source", "input"))
     keep = np.ones(len(tokens), dtype=bool)
     if lowercase:
         tokens = [t.lower() for t in tokens]
@@ -830,6 +831,23 @@ def finish(tokens: list[str], vectors: np.ndarray, freqs: np.ndarray | None, met
         vectors = np.asarray(vectors[rows])
         freqs = None if freqs is None else freqs[rows]
     return Embeddings(tokens, vectors, freqs, meta)
+
+
+def _check_float32_range(vectors: np.ndarray, tokens: list[str], source: str) -> None:
+    """One clear error, instead of numpy's overflow warnings and a NaN report, for values that
+    float32 (the dtype every fit uses) cannot hold."""
+    if vectors.dtype.kind != "f" or vectors.dtype.itemsize <= 4:
+        return
+    step = 1 << 16
+    for start in range(0, len(vectors), step):
+        block = np.abs(np.asarray(vectors[start:start + step]))
+        rows = np.flatnonzero(((block > _F32_MAX) & np.isfinite(block)).any(axis=1))
+        if rows.size:
+            row = start + int(rows[0])
+            raise EmbeddingFormatError(
+                f"{source}: row {row + 1} ({tokens[row]!r}) has a value too large for float32 "
+                f"({np.max(block[rows[0]][np.isfinite(block[rows[0]])]):.4g}; the largest is "
+                f"{_F32_MAX:.4g}); rescale the vectors")
 
 
 def iter_lines(path: Path) -> Iterator[str]:  # pragma: no cover - convenience for scripts
