@@ -182,3 +182,10 @@ def test_transform_folder_is_checked_too(tmp_path, saved_model):
     _edit_npz(lambda z: z.__setitem__("whitening_", z["whitening_"][:, :10]))(folder)
     with pytest.raises(ModelFormatError, match=r"whitening_ has shape \(6, 10\), expected \(k, d\)"):
         load_transform(folder)
+
+
+def test_the_schema_covers_every_fitted_array():
+    from icaxes.decompose.estimator import FITTED_ARRAYS
+    from icaxes.io.model_format import TRANSFORM_ARRAYS
+
+    assert sorted(spec.name for spec in TRANSFORM_ARRAYS) == sorted(FITTED_ARRAYS)

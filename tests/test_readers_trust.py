@@ -356,3 +356,23 @@ def test_float32_overflow_in_a_float64_matrix(tmp_path, glove):
     assert res.stderr.strip() == (f"error: {tmp_path / 'big.npz'}: row 5 ({glove.tokens[4]!r}) has a value "
                                   "too large for float32 (5e+40; the largest is 3.403e+38); rescale the "
                                   "vectors"), res.stderr
+    # the same in a parquet table of float64 columns
+    import pandas as pd
+
+    df = pd.DataFrame(X, columns=[f"d{i}" for i in range(D)])
+    df.insert(0, "token", glove.tokens)
+    df.to_parquet(tmp_path / "big.parquet")
+    with pytest.raises(EmbeddingFormatError, match=re.escape(f"row 5 ({glove.tokens[4]!r}) has a value too")):
+        icaxes.load_embeddings(tmp_path / "big.parquet")
+
+
+def test_spacy_folder_with_a_lying_vectors_header(tmp_path):
+    # spaCy would allocate what the header announces (80 GB) before finding the file short
+    with open(tmp_path / "vectors", "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False,
+                                                 "shape": (1_000_000, 20_000)})
+        f.write(bytes(400))
+    (tmp_path / "strings.json").write_text('["a", "b"]', encoding="utf-8")
+    with pytest.raises(EmbeddingFormatError, match=r"vectors is truncated: its header announces shape "
+                       r"\(1000000, 20000\) of float32"):
+        icaxes.load_embeddings(tmp_path)

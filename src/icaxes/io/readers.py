@@ -679,11 +679,11 @@ def _parquet_batches(pf: Any, path: Path, cols: list[str], tok_col: str, freq_co
                 raise EmbeddingFormatError(
                     f"{path}: row {len(tokens) - take + i + 1} has {lengths[i]} values, expected "
                     f"{lengths[0]}; the rows are ragged")
-            flat = col.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
-            blocks.append(flat.reshape(take, -1))
+            flat = col.flatten().to_numpy(zero_copy_only=False)
+            blocks.append(_to_float32(flat.reshape(take, -1), path, tokens))
         else:
-            blocks.append(np.column_stack([batch.column(c).to_numpy(zero_copy_only=False)
-                                           for c in numeric]).astype(np.float32))
+            blocks.append(_to_float32(np.column_stack([batch.column(c).to_numpy(zero_copy_only=False)
+                                                       for c in numeric]), path, tokens))
         limits.check_memory(path, len(tokens), blocks[-1].shape[1], budget=budget)
 
 
@@ -833,7 +833,14 @@ def finish(tokens: list[str], vectors: np.ndarray, freqs: np.ndarray | None, met
     return Embeddings(tokens, vectors, freqs, meta)
 
 
-def _check_float32_range(vectors: np.ndarray, tokens: list[str], source: str) -> None:
+def _to_float32(block: np.ndarray, path: Path, tokens: list[str]) -> np.ndarray:
+    """``block`` (the last rows of ``tokens``) as float32; a value float32 cannot hold is one
+    clear error."""
+    _check_float32_range(block, tokens[len(tokens) - len(block):], str(path), len(tokens) - len(block))
+    return block.astype(np.float32)
+
+
+def _check_float32_range(vectors: np.ndarray, tokens: list[str], source: str, first_row: int = 0) -> None:
     """One clear error, instead of numpy's overflow warnings and a NaN report, for values that
     float32 (the dtype every fit uses) cannot hold."""
     if vectors.dtype.kind != "f" or vectors.dtype.itemsize <= 4:
@@ -845,7 +852,7 @@ def _check_float32_range(vectors: np.ndarray, tokens: list[str], source: str) ->
         if rows.size:
             row = start + int(rows[0])
             raise EmbeddingFormatError(
-                f"{source}: row {row + 1} ({tokens[row]!r}) has a value too large for float32 "
+                f"{source}: row {first_row + row + 1} ({tokens[row]!r}) has a value too large for float32 "
                 f"({np.max(block[rows[0]][np.isfinite(block[rows[0]])]):.4g}; the largest is "
                 f"{_F32_MAX:.4g}); rescale the vectors")
 
