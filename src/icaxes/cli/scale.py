@@ -78,7 +78,6 @@ def fit_array(
 
 def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
                solver, device):
-    import numpy as np
 
     from icaxes.decompose.estimator import ICA
     from icaxes.decompose.outofcore import fit_sample, open_matrix, save_transform
@@ -92,8 +91,10 @@ def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, sch
                                  "fits on all rows")
             est.fit(_dask_matrix(source, chunk_rows))
         else:
+            from icaxes.io.limits import read_npy
+
             X = open_matrix(source)
-            w = None if weights is None else np.load(weights, allow_pickle=False)
+            w = None if weights is None else read_npy(weights, mmap=False)
             est = fit_sample(X, sample or X.shape[0], seed=seed, weights=w, estimator=est)
     save_transform(est, output)
     err.print(f"fitted {est.components_.shape[0]} axes: {est.n_iter_} iterations, final change "

@@ -28,12 +28,11 @@ def open_matrix(path: str | Path) -> np.ndarray:
     path = Path(path)
     if path.suffix != ".npy":
         raise EmbeddingFormatError(f"{path}: expected a .npy matrix; convert it with numpy.save")
-    try:
-        X = np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except ValueError as exc:
-        raise EmbeddingFormatError(f"{path}: not a readable .npy matrix ({exc})") from exc
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    from icaxes.io.limits import read_npy
+
+    X = read_npy(path, mmap=True)  # a regular file whose header matches its size
     if X.ndim != 2 or X.dtype.kind != "f":
         raise EmbeddingFormatError(f"{path}: expected a 2-D float matrix, got {X.ndim}-D {X.dtype}")
     return X
