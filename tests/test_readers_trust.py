@@ -243,7 +243,7 @@ def test_memory_stays_bounded_on_bombs(tmp_path, glove):
     out = tmp_path / "out"
     cases = [("cli", ["fit", str(p), "-o", str(out)]) for p in bombs.values()]
     results = _run_bounded(warm, [*cases, ("cli", ["axes", str(model)]), ("read", str(valid))])
-    expect = ["line 2 is longer than 32.0 MiB", "line 1 is longer than 32.0 MiB",
+    expect = ["line 2 is longer than 4.0 MiB", "line 1 is longer than 4.0 MiB",
               "holds more rows than fit", "header announces 134,217,728 rows of 1 values, about 10.5 GiB",
               "needs 274.7 MiB of memory",
               "is truncated: its header announces shape (100000, 100000) of float64 (80,000,000,000 bytes)"]

@@ -32,8 +32,10 @@ import numpy as np
 
 from icaxes.errors import EmbeddingFormatError, IcaxesError
 
-#: the longest line a text reader accepts (a 100,000-dimensional row is about 1.5 MB)
-MAX_LINE_BYTES = 32 << 20
+#: the longest line a text reader accepts: a 200,000-dimensional row of 20-byte values (a
+#: 4,096-dimensional one is about 50 kB); more would also make pandas' tokenizer hold a
+#: field table many times the line's size
+MAX_LINE_BYTES = 4 << 20
 #: the longest token of a word2vec binary row (word2vec itself stops at 100 bytes)
 MAX_TOKEN_BYTES = 1 << 16
 #: deflate cannot inflate more than this (about 1032:1 for a run of one byte)
