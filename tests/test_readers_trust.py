@@ -115,9 +115,9 @@ def test_pickles_inside_numpy_files_are_refused(tmp_path):
 
 
 def test_trust_pickle_help_says_what_it_means():
-    res = subprocess.run([ICAXES, "fit", "--help"], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "COLUMNS": "200"})
-    assert "--trust-pickle" in res.stdout and "can run code from the file" in res.stdout
+    res = subprocess.run([ICAXES, "fit", "--help"], capture_output=True, text=True, timeout=120)
+    text = " ".join(res.stdout.split())  # the help is wrapped to the terminal's width
+    assert "--trust-pickle" in text and "loading it can run code from the file" in text
 
 
 # ---------------------------------------------------------------------- lying headers
