@@ -26,16 +26,19 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                tol: float = 1e-10, progress: bool = False, format: str | None = None,
                clean: bool | None = None, solver: str = "lbfgs",
                n_components: int | None = None, device: str | None = None,
-               allow_pickle: bool = False) -> FitResult:
+               allow_pickle: bool = False, force: bool = False) -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
     ``n_components`` keeps that many whitened (principal) components in both models
     (default: all). ``device`` runs the ICA solver's passes on a PyTorch device (see
     :class:`~icaxes.ICA`). ``allow_pickle`` lets gensim files be unpickled (see
-    :func:`~icaxes.load_embeddings`). The output folder appears only when both models are complete.
+    :func:`~icaxes.load_embeddings`). The output folder appears only when both models are
+    complete; an existing one is replaced only if icaxes wrote it, or with ``force`` (see
+    :mod:`icaxes.io.atomic`), and never one holding the input.
     """
+    inputs = [source, tokens_path]
     if output is not None:
-        check_output_dir(output)
+        check_output_dir(output, inputs=inputs, force=force)
     if device is not None:  # before the (possibly long) load
         from icaxes.decompose.torch_pass import check_device
 
@@ -47,7 +50,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                   n_components=n_components, device=device)
     pca = fit_pca(emb, n_components=n_components)
     if output is not None:
-        with atomic_dir(output) as tmp:
+        with atomic_dir(output, force=force, inputs=inputs) as tmp:
             ica.save(tmp / "ica")
             pca.save(tmp / "pca")
             (tmp / "run.json").write_text(json.dumps(

@@ -178,10 +178,15 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
     return Report(folder, figures, axes_csv, index, ng, explorer_html, summary)
 
 
-def write_report(ica: AxisModel, pca: AxisModel, output: str | Path, **kwargs: Any) -> Report:
-    """:func:`build_report` into ``output``, atomically: the folder appears only when complete."""
+def write_report(ica: AxisModel, pca: AxisModel, output: str | Path, *, force: bool = False,
+                 inputs: Any = (), **kwargs: Any) -> Report:
+    """:func:`build_report` into ``output``, atomically: the folder appears only when complete.
+
+    An existing ``output`` is replaced only under the output policy of :mod:`icaxes.io.atomic`
+    (``force`` and ``inputs`` as in :func:`~icaxes.io.atomic.atomic_dir`).
+    """
     output = Path(output)
-    with atomic_dir(output) as tmp:
+    with atomic_dir(output, force=force, inputs=inputs) as tmp:
         rep = build_report(ica, pca, tmp, **kwargs)
     return _moved(rep, tmp, output)
 
@@ -349,8 +354,8 @@ class DemoResult:
 
 def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | None = None,
              seed: int = 0, scatter: tuple[str, str] | None = ("italian", "suv"),
-             explorer: bool = True, console: Any = None, display_rank: int | None = 50_000
-             ) -> DemoResult:
+             explorer: bool = True, console: Any = None, display_rank: int | None = 50_000,
+             force: bool = False) -> DemoResult:
     """Fit ICA and PCA on ``source`` and write the whole report folder atomically.
 
     ``output`` gets ``model/`` (as written by :func:`~icaxes.fitting.fit_source`),
@@ -375,6 +380,9 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | N
         ICA is fitted on every row, but figures and tables show top tokens among the
         ``display_rank`` most frequent ones: on all 400,000 GloVe words the extreme rows of
         an axis are mostly rare names and codes. None shows all rows.
+    force : bool, default False
+        Replace an existing ``output`` even if icaxes did not write it (see
+        :mod:`icaxes.io.atomic`); never one holding ``source``.
     """
     from rich.console import Console
 
@@ -385,9 +393,9 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | N
 
     console = console or Console(stderr=True)
     output = Path(output)
-    check_output_dir(output)
+    check_output_dir(output, inputs=[source], force=force)
     t0 = time.perf_counter()
-    with atomic_dir(output) as tmp:
+    with atomic_dir(output, force=force, inputs=[source]) as tmp:
         console.print(f"[bold]1/2[/] fitting ICA and PCA on {source}"
                       f"{f' (first {limit:,} rows)' if limit else ''}")
         fit = fit_source(source, tmp / "model", limit=limit, seed=seed, progress=True)

@@ -2,17 +2,115 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from icaxes.cli._text import printable
-from icaxes.errors import IcaxesError
+
+#: the --force option of the commands that write a folder
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Replace OUTPUT even if it is an existing folder icaxes did not write "
+    "(never the current folder or one holding the input).")]
+
+
+def _error_line(exc: BaseException) -> tuple[str, int] | None:
+    """The one ``error:`` line and exit status for an exception, or None for a bug (traceback)."""
+    import errno
+
+    from icaxes.errors import IcaxesError
+
+    if isinstance(exc, IcaxesError):
+        return f"error: {exc}", 2
+    if isinstance(exc, KeyboardInterrupt):
+        return "error: interrupted; nothing was written", 130
+    if isinstance(exc, EOFError):  # a truncated compressed file (gzip, bz2, lzma)
+        return f"error: the input ended early ({exc}); the file is truncated or corrupt", 2
+    if isinstance(exc, MemoryError):
+        return "error: not enough memory for this input; use --limit or a smaller input", 2
+    import zlib
+
+    if isinstance(exc, zlib.error) or type(exc).__name__ in ("BadGzipFile", "BadZipFile", "LZMAError"):
+        return f"error: corrupt compressed input ({exc}); the file is damaged", 2
+    if isinstance(exc, OSError):
+        if exc.errno == errno.EPIPE:  # e.g. `icaxes axes m --json | head`: stop quietly
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")
+            return "", 1
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"error: {where}{exc.strerror or exc}", 2
+    code = getattr(exc, "exit_code", None)
+    if callable(getattr(exc, "format_message", None)) and isinstance(code, int):
+        # a usage error: one line like every other error, with the command's help as the way out
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        return f"error: {exc.format_message()}{hint}", code
+    if type(exc).__name__ == "Abort":  # a declined prompt; icaxes itself has none
+        return "error: aborted; nothing was written", 1
+    return None
+
+
+class _Escaped(Exception):  # a carrier, never shown
+    """Carries a command's exception past click's own handlers (which turn EOFError into Abort)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(exc)
+        self.exc = exc
+
+
+class _Boundary(TyperGroup):
+    """The CLI's one error boundary, for ``icaxes`` and for :class:`typer.testing.CliRunner` alike.
+
+    Every exception of a command becomes one ``error:`` line on stderr and an exit status:
+    2 for bad input and for disk or permission errors, 130 for Ctrl-C, a click usage error's
+    own status; anything else is a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        from typer import _click
+
+        try:
+            return super().invoke(ctx)
+        except (_click.exceptions.ClickException, typer.Exit, typer.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            raise _Escaped(exc) from exc
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        command = next((a for a in argv if not a.startswith("-")), "")
+        try:
+            from icaxes.io.atomic import writing_as
+
+            with writing_as(f"icaxes {command}".strip()):
+                rv = super().main(argv, prog_name or "icaxes", complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+            if code == 130:  # typer turns a Ctrl-C outside a command into a return of 130
+                print("error: interrupted; nothing was written", file=sys.stderr)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        except (Exception, KeyboardInterrupt) as exc:
+            inner = exc.exc if isinstance(exc, _Escaped) else exc
+            line = _error_line(inner)
+            if line is None:
+                raise inner from None
+            message, code = line
+            if message:
+                print(printable(message), file=sys.stderr)  # messages may quote tokens
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
+    cls=_Boundary,
     name="icaxes",
     help="Find, read and compare the interpretable semantic axes of embeddings with ICA.",
     no_args_is_help=False,  # the callback below prints the help (on stdout, status 0)
@@ -63,38 +161,6 @@ DeviceOption = Annotated[str | None, typer.Option(
     "default: icaxes' own CPU pass).")]
 
 
-def fail(message: str) -> None:
-    """Print one error line and exit with status 2."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    raise SystemExit(2)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
-    try:
-        # in non-standalone mode click returns the code of typer.Exit instead of exiting
-        rv = app(args=argv, standalone_mode=False)
-    except IcaxesError as exc:
-        print(f"error: {printable(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing was written", file=sys.stderr)
-        return 130
-    except SystemExit as exc:  # typer/click exits (usage errors are status 2)
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    except Exception as exc:  # click usage errors in non-standalone mode
-        # typer bundles its own copy of click: recognise its exceptions by their shape
-        code = getattr(exc, "exit_code", None)
-        if callable(getattr(exc, "format_message", None)) and isinstance(code, int):
-            # one line like every other error, with the command's help as the way out
-            ctx = getattr(exc, "ctx", None)
-            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            print(f"error: {printable(exc.format_message() + hint)}", file=sys.stderr)
-            return code
-        if type(exc).__name__ == "Abort":
-            print("error: aborted; nothing was written", file=sys.stderr)
-            return 130
-        raise
-    if rv == 130:  # click turns Ctrl-C into a silent return of 130 in non-standalone mode
-        print("error: interrupted; nothing was written", file=sys.stderr)
-    return rv if isinstance(rv, int) else 0
+    """Run the CLI; returns the exit status (errors are handled by the app's one boundary)."""
+    return app(args=argv, standalone_mode=False)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from icaxes.cli._app import DeviceOption, Solver, SolverOption, app, err, out
-from icaxes.cli._text import json_text, printable
+from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err, out
+from icaxes.cli._text import json_text
 from icaxes.cli._text import shown as escape
-from icaxes.errors import IcaxesError, InputError
+from icaxes.errors import InputError
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
 ModelDir = Annotated[Path, typer.Argument(help="Model folder written by `icaxes fit`.")]
@@ -47,6 +44,7 @@ def fit(
     trust_pickle: Annotated[bool, typer.Option(
         "--trust-pickle", help="Read a gensim .kv/.model file, which is a Python pickle: loading it "
         "can run code from the file, so use this only for files you trust.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Fit ICA (and the PCA baseline) on SOURCE and write a model folder."""
     from icaxes.fitting import fit_source
@@ -55,7 +53,8 @@ def fit(
     result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
                         token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
                         tol=tol, progress=True, format=fmt, clean=clean, solver=solver.value,
-                        n_components=n_components, device=device, allow_pickle=trust_pickle)
+                        n_components=n_components, device=device, allow_pickle=trust_pickle,
+                        force=force)
     ica = result.ica.transform
     err.print(f"fitted {len(result.ica.tokens):,} tokens x {result.ica.n_axes} axes: "
               f"{ica.n_iter_} iterations, final change {ica.change_:.1e}"
@@ -76,18 +75,8 @@ def _model(model: Path, method: str):
     from icaxes.model import load_model
 
     if method not in ("ica", "pca"):
-        raise typer.BadParameter(f"method must be ica or pca, not {method!r}", param_hint="--method")
+        raise InputError(f"--method must be ica or pca, not {method!r}")
     return load_model(model, method)
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    """Bad input -> one ``error:`` line on stderr and exit status 2 (also under CliRunner)."""
-    try:
-        yield
-    except IcaxesError as exc:
-        print(f"error: {printable(exc)}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 @app.command()
@@ -104,25 +93,24 @@ def axes(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List the axes of a fitted model: label, WordNet category, skewness and top tokens."""
-    with _one_line_errors():
-        if top < 1:
-            raise InputError(f"--top must be at least 1, got {top}")
-        m = _model(model, method)
-        from icaxes.evaluate.stability import stability_for_model
+    if top < 1:
+        raise InputError(f"--top must be at least 1, got {top}")
+    m = _model(model, method)
+    from icaxes.evaluate.stability import stability_for_model
 
-        stab = stability_for_model(model, method)  # written by `icaxes evaluate -t stability`
-        rows = []
-        for k in range(m.n_axes if n is None else min(n, m.n_axes)):
-            rows.append({
-                "stability": stab.stability[k] if stab else None,
-                "unstable": bool(stab.stability[k] < stab.threshold) if stab else None,
-                "axis": k, "skewness": float(m.skewness[k]),
-                "kurtosis": float(m.transform.kurtosis_[k]),
-                "label": m.labels[k] if m.labels else "",
-                "category": m.categories[k] if m.categories else None,
-                "top": m.top_tokens(k, top, min_frequency=min_freq, max_rank=max_rank,
-                                    alpha_only=alpha),
-            })
+    stab = stability_for_model(model, method)  # written by `icaxes evaluate -t stability`
+    rows = []
+    for k in range(m.n_axes if n is None else min(n, m.n_axes)):
+        rows.append({
+            "stability": stab.stability[k] if stab else None,
+            "unstable": bool(stab.stability[k] < stab.threshold) if stab else None,
+            "axis": k, "skewness": float(m.skewness[k]),
+            "kurtosis": float(m.transform.kurtosis_[k]),
+            "label": m.labels[k] if m.labels else "",
+            "category": m.categories[k] if m.categories else None,
+            "top": m.top_tokens(k, top, min_frequency=min_freq, max_rank=max_rank,
+                                alpha_only=alpha),
+        })
     if as_json:
         print(json_text(rows))
         return
@@ -153,21 +141,20 @@ def explain(
     """Show TOKEN's (or a --text's) sparse composition: its strongest axes, weights and shares."""
     from icaxes.interpret.axes import axes_needed, normalize_rows
 
-    with _one_line_errors():
-        if top < 1:
-            raise InputError(f"--top must be at least 1, got {top}")
-        if (token is None) == (text is None):
-            raise InputError("give a TOKEN or --text TEXT (one of them)")
-        m = _model(model, method)
-        if text is not None:
-            vec = _encode(m, [text])[0]
-            parts = m.explain_vector(vec, top)
-            weights = normalize_rows(m.transform_vectors(vec)[None, :])[0]
-            token = text
-        else:
-            weights = m.normalized[m.row(token)]
-            parts = m.explain(token, top)
-        needed = {f"{s:.0%}": axes_needed(weights, s) for s in (0.5, 0.8)}
+    if top < 1:
+        raise InputError(f"--top must be at least 1, got {top}")
+    if (token is None) == (text is None):
+        raise InputError("give a TOKEN or --text TEXT (one of them)")
+    m = _model(model, method)
+    if text is not None:
+        vec = _encode(m, [text])[0]
+        parts = m.explain_vector(vec, top)
+        weights = normalize_rows(m.transform_vectors(vec)[None, :])[0]
+        token = text
+    else:
+        weights = m.normalized[m.row(token)]
+        parts = m.explain(token, top)
+    needed = {f"{s:.0%}": axes_needed(weights, s) for s in (0.5, 0.8)}
     if as_json:
         print(json_text({"token": token, "axes": [p.__dict__ for p in parts], "axes_needed": needed}))
         return
@@ -200,22 +187,21 @@ def similarity(
     terms sum to the cosine. The p-value tests the product against independent N(0, 1/d)
     components, Bonferroni-adjusted over the axes.
     """
-    with _one_line_errors():
-        if top < 0:
-            raise InputError(f"--top must be 0 (all) or more, got {top}")
-        if texts:
-            if len(texts) != 2 or a is not None:
-                raise InputError(f"give exactly two --text options and no tokens, got {len(texts)} "
-                                 f"text(s){' and a token' if a is not None else ''}")
-        elif a is None or b is None:
-            raise InputError("give two tokens A B, or --text A --text B")
-        m = _model(model, method)
-        if texts:
-            u, v = _encode(m, list(texts))
-            a, b = texts
-            cos, terms = m.similarity_vectors(u, v, top or None)
-        else:
-            cos, terms = m.similarity(a, b, top or None)
+    if top < 0:
+        raise InputError(f"--top must be 0 (all) or more, got {top}")
+    if texts:
+        if len(texts) != 2 or a is not None:
+            raise InputError(f"give exactly two --text options and no tokens, got {len(texts)} "
+                             f"text(s){' and a token' if a is not None else ''}")
+    elif a is None or b is None:
+        raise InputError("give two tokens A B, or --text A --text B")
+    m = _model(model, method)
+    if texts:
+        u, v = _encode(m, list(texts))
+        a, b = texts
+        cos, terms = m.similarity_vectors(u, v, top or None)
+    else:
+        cos, terms = m.similarity(a, b, top or None)
     shown = sum(t.product for t in terms)
     if as_json:
         print(json_text({"a": a, "b": b, "cosine": cos, "n_axes": m.n_axes, "shown_sum": shown,

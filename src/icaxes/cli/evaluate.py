@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from icaxes.cli._app import app, err
+from icaxes.cli._app import ForceOption, app, err
 from icaxes.cli._text import shown
 
 
@@ -42,6 +42,7 @@ def evaluate(
     restrict_vocab: Annotated[int, typer.Option(
         help="--pairs/--analogies: only the first N rows (most frequent) are known words.")] = 300_000,
     as_json: Annotated[bool, typer.Option("--json", help="--pairs/--analogies: print JSON.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Evaluate ICA against PCA and the raw space; write CSV tables, figures and summary.md.
 
@@ -49,24 +50,21 @@ def evaluate(
     ``stability.json`` into it, so `icaxes axes` flags unstable axes. With --pairs or
     --analogies, your files are scored instead (gensim's conventions) and nothing is written.
     """
-    from icaxes.cli.core import _one_line_errors
     from icaxes.errors import InputError
     from icaxes.evaluate.run import TASKS, evaluate_source
 
     if pairs or analogies:
-        with _one_line_errors():
-            rows = _user_files(target, limit, seed, pairs or [], analogies or [], delimiter,
-                               case_insensitive, dummy4unknown, restrict_vocab)
+        rows = _user_files(target, limit, seed, pairs or [], analogies or [], delimiter,
+                           case_insensitive, dummy4unknown, restrict_vocab)
         _print_user_rows(rows, as_json)
         return
-    with _one_line_errors():
-        if refits < 1:
-            raise InputError(f"--refits must be at least 1, got {refits}")
-        chosen = list(TASKS) if tasks.strip() == "all" else [t.strip() for t in tasks.split(",") if t.strip()]
-        model_dir = Path(target) if Path(target).is_dir() else None
-        evaluate_source(target, output, tasks=chosen, limit=limit, seed=seed, progress=True,
-                        model_dir=model_dir, refits=refits,
-                        log=lambda m: err.print(shown(m), highlight=False))
+    if refits < 1:
+        raise InputError(f"--refits must be at least 1, got {refits}")
+    chosen = list(TASKS) if tasks.strip() == "all" else [t.strip() for t in tasks.split(",") if t.strip()]
+    model_dir = Path(target) if Path(target).is_dir() else None
+    evaluate_source(target, output, tasks=chosen, limit=limit, seed=seed, progress=True,
+                    model_dir=model_dir, refits=refits,
+                    log=lambda m: err.print(shown(m), highlight=False), force=force)
     err.print(f"wrote {output}/summary.md and the tables beside it", highlight=False)
 
 

@@ -91,7 +91,9 @@ def explore(
 ) -> None:
     """Write a self-contained explorer page (works offline from the file) for one or more models."""
     from icaxes.explorer import PageLimits, write_explorer
+    from icaxes.io.atomic import check_output_file
 
+    check_output_file(output, inputs=models, example="explorer.html")
     loaded, stability = load_models(models)
     path = write_explorer(loaded, output, limits=PageLimits(max_tokens=max_tokens, top_k=top),
                           stability=stability, pairs=pairs_for_models(pairs, loaded), matching=matching)

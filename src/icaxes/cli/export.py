@@ -34,11 +34,10 @@ def export(
     method: Annotated[str, typer.Option("--method", "-m", help="Which axes: ica or pca.")] = "ica",
 ) -> None:
     """Export MODEL's axis components for other tools (Projector, gensim/whatlies, parquet)."""
-    from icaxes.cli.core import _model, _one_line_errors
+    from icaxes.cli.core import _model
 
-    with _one_line_errors():
-        m = _model(model, method)
-        res = m.export(output, to.value, binary=binary, normalize=normalize, limit=limit)
+    m = _model(model, method)
+    res = m.export(output, to.value, binary=binary, normalize=normalize, limit=limit)
     note = ""
     if res.changed_tokens:
         how = "escaped in metadata.tsv" if to is ExportFormat.projector else "whitespace replaced by '_'"

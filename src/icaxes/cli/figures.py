@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from icaxes.cli._app import app, err, out
+from icaxes.cli._app import ForceOption, app, err, out
 from icaxes.cli._text import shown as escape
 
 
@@ -25,15 +25,17 @@ def figures(
         "--report/--no-report", help="Also write index.html, axes.csv and the tables.")] = False,
     max_rank: Annotated[int | None, typer.Option(
         help="Show top tokens among the first N (most frequent) rows only.")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Draw the paper's figures (PNG and SVG) for a fitted model folder."""
     from icaxes.errors import InputError
-    from icaxes.io.atomic import atomic_dir
+    from icaxes.io.atomic import atomic_dir, check_output_dir
     from icaxes.model import load_model
     from icaxes.viz.figures import write_figures
 
     if scatter is not None and len(scatter) != 2:
         raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
+    check_output_dir(output, inputs=[model_dir], force=force)
     ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
     pair = None
     if scatter:
@@ -53,11 +55,11 @@ def figures(
         if report:
             from icaxes.report import write_report
 
-            rep = write_report(ica, pca, output, name=name, scatter=pair, n_axes=n_axes,
-                               max_rank=max_rank)
+            rep = write_report(ica, pca, output, force=force, inputs=[model_dir], name=name,
+                               scatter=pair, n_axes=n_axes, max_rank=max_rank)
             written = [p for ps in rep.figures.values() for p in ps] + [rep.index_html]
         else:
-            with atomic_dir(output) as tmp:
+            with atomic_dir(output, force=force, inputs=[model_dir]) as tmp:
                 paths = write_figures(ica, pca, tmp, n_axes=n_axes, scatter=pair,
                                       projection_axes=projection, name=name, max_rank=max_rank)
             written = [output / p.name for ps in paths.values() for p in ps]
@@ -75,13 +77,14 @@ def demo(
         "--explorer/--no-explorer", help="Also write the explorer page.")] = True,
     display_rank: Annotated[int, typer.Option(
         help="Show top tokens among the N most frequent rows (0: all rows).")] = 50_000,
+    force: ForceOption = False,
 ) -> None:
     """Fit ICA and PCA on GloVe (or SOURCE) and write a report folder: model, figures, axes, page."""
     from icaxes.report import run_demo
 
     rank = display_rank or None
     res = run_demo(output, source=source, limit=limit, seed=seed, explorer=explorer, console=err,
-                   display_rank=rank)
+                   display_rank=rank, force=force)
     s = res.report.summary
     out.print(f"[bold]icaxes demo[/]: {s['tokens']:,} tokens of {escape(source)}, {s['axes']} axes; "
               f"ICA {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "

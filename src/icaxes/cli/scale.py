@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from icaxes.cli._app import DeviceOption, Solver, SolverOption, app, err
-from icaxes.cli.core import _one_line_errors
+from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err
 from icaxes.errors import InputError
 
 Engine = Annotated[str, typer.Option(help="numpy (this process) or dask (a Dask cluster).")]
@@ -69,19 +68,21 @@ def fit_array(
     chunk_rows: Annotated[int, typer.Option(help="Rows per Dask chunk.")] = 65536,
     solver: SolverOption = Solver.lbfgs,
     device: DeviceOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Fit ICA on a (sample of a) large .npy matrix; writes transform.npz + transform.json."""
-    with _one_line_errors():
-        _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
-                   solver, device)
+    _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
+               solver, device, force)
 
 
 def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, scheduler, chunk_rows,
-               solver, device):
-
+               solver, device, force):
     from icaxes.decompose.estimator import ICA
     from icaxes.decompose.outofcore import fit_sample, open_matrix, save_transform
+    from icaxes.io.atomic import check_output_dir
 
+    inputs = [source, weights]
+    check_output_dir(output, inputs=inputs, force=force)
     est = ICA(random_state=seed, max_iter=max_iter, tol=tol, progress=True, solver=solver.value,
               device=device)
     with _client(engine, scheduler):
@@ -96,7 +97,7 @@ def _fit_array(source, output, sample, weights, seed, max_iter, tol, engine, sch
             X = open_matrix(source)
             w = None if weights is None else read_npy(weights, mmap=False)
             est = fit_sample(X, sample or X.shape[0], seed=seed, weights=w, estimator=est)
-    save_transform(est, output)
+    save_transform(est, output, force=force, inputs=inputs)
     err.print(f"fitted {est.components_.shape[0]} axes: {est.n_iter_} iterations, final change "
               f"{est.change_:.1e}{'' if est.converged_ else ' (NOT converged)'}; wrote {output}")
 
@@ -113,15 +114,16 @@ def transform(
     scheduler: Scheduler = None,
 ) -> None:
     """Project every row of SOURCE on the model's axes, chunk by chunk, into OUTPUT."""
-    with _one_line_errors():
-        _transform(model, source, output, method, chunk_rows, engine, scheduler)
+    _transform(model, source, output, method, chunk_rows, engine, scheduler)
 
 
 def _transform(model, source, output, method, chunk_rows, engine, scheduler):
     from icaxes.decompose.outofcore import load_transform, transform_file
+    from icaxes.io.atomic import check_output_file
 
     if chunk_rows < 1:
         raise InputError("--chunk-rows must be at least 1")
+    check_output_file(output, inputs=[model, source])
     est = load_transform(model, method)
     with _client(engine, scheduler):
         if engine == "dask":
@@ -132,7 +134,7 @@ def _transform(model, source, output, method, chunk_rows, engine, scheduler):
             if output.suffix != ".npy":
                 raise InputError("--engine dask writes .npy output")
             S = est.transform(_dask_matrix(source, chunk_rows)).astype(np.float32)
-            with atomic_file(output) as tmp:
+            with atomic_file(output, inputs=[model, source]) as tmp:
                 out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=S.shape)
                 # blocks come back to this process one at a time: works with remote workers too
                 start = 0

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from icaxes.cli._app import app, err, out
+from icaxes.cli._app import ForceOption, app, err, out
 from icaxes.cli._text import shown as escape
 
 
@@ -38,10 +38,12 @@ def match(
     """Match the ICA axes of two models (and, for comparison, their PCA axes) over token pairs."""
     import pandas as pd
 
-    from icaxes.io.atomic import atomic_file
+    from icaxes.io.atomic import atomic_file, check_output_file
     from icaxes.model import load_model
     from icaxes.universal.pipeline import match_models
 
+    if output is not None:
+        check_output_file(output, inputs=[model_a, model_b])
     rows = []
     for kind in ("ica", "pca"):
         a = load_model(model_a, kind)
@@ -67,7 +69,7 @@ def match(
                       escape(r["top_a"]), escape(r["top_b"]))
     out.print(table)
     if output is not None:
-        with atomic_file(output) as tmp:
+        with atomic_file(output, inputs=[model_a, model_b]) as tmp:
             pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.4f")
         err.print(f"wrote {output}")
 
@@ -78,8 +80,10 @@ def universal(
                                            "(see configs/universal.toml).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Report folder to write.")] = Path(
         "universal-report"),
+    force: ForceOption = False,
 ) -> None:
     """Fit ICA/PCA on every embedding of CONFIG, match axes across them and write a report folder."""
     from icaxes.universal.report import run_universal
 
-    run_universal(config, output, progress=True, log=lambda s: err.print(escape(s), highlight=False))
+    run_universal(config, output, progress=True, log=lambda s: err.print(escape(s), highlight=False),
+                  force=force)

@@ -82,10 +82,13 @@ def fit_sample(X: np.ndarray, size: int, *, seed: int | None = 0, weights: np.nd
     return est.fit(sample)
 
 
-def save_transform(est: Any, path: str | Path) -> Path:
-    """Save a fitted estimator's arrays to a folder (``transform.npz`` + ``transform.json``)."""
+def save_transform(est: Any, path: str | Path, *, force: bool = False, inputs: Any = ()) -> Path:
+    """Save a fitted estimator's arrays to a folder (``transform.npz`` + ``transform.json``).
+
+    An existing folder is replaced under the output policy of :mod:`icaxes.io.atomic`.
+    """
     path = Path(path)
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, force=force, inputs=inputs) as tmp:
         meta = save_estimator_arrays(est, tmp)
         (tmp / "transform.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return path
@@ -137,7 +140,7 @@ def transform_file(est: Any, source: str | Path, output: str | Path, *,
     k = est.components_.shape[0]
     _, tick, close = _bar(progress, n)
     try:
-        with atomic_file(output) as tmp:
+        with atomic_file(output, inputs=[source]) as tmp:
             if output.suffix == ".npy":
                 out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, k))
                 for start in range(0, n, chunk_rows):

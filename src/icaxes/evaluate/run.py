@@ -113,7 +113,7 @@ def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool 
     pca = fit_pca(emb)
     from icaxes.io.atomic import atomic_dir
 
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, force=True) as tmp:  # icaxes' own cache folder
         ica.save(tmp / "ica")
         pca.save(tmp / "pca")
     return emb, ica, pca
@@ -547,7 +547,7 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
 def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = TASKS,
                     limit: int | None = 50000, seed: int = 0, progress: bool = False,
                     model_dir: str | Path | None = None, refits: int = 3,
-                    log: Callable[[str], None] = print) -> Path:
+                    log: Callable[[str], None] = print, force: bool = False) -> Path:
     """Run ``tasks`` on ``source`` (or on a fitted model folder) and write tables and figures.
 
     Parameters
@@ -569,6 +569,9 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
         A folder written by ``icaxes fit``: evaluate its ICA and PCA models; the raw
         embeddings are recovered with the models' inverse transform; ``stability.json``
         is written into its ICA folder.
+    force : bool, default False
+        Replace an existing ``output`` even if icaxes did not write it (see
+        :mod:`icaxes.io.atomic`); never one holding the source or the model folder.
     """
     bad = [t for t in tasks if t not in TASKS]
     if bad:
@@ -576,7 +579,8 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
     from icaxes.io.atomic import atomic_dir, check_output_dir
 
     output = Path(output)
-    check_output_dir(output)
+    inputs = [source, model_dir]
+    check_output_dir(output, inputs=inputs, force=force)
     if model_dir is not None:
         from icaxes.model import load_model
 
@@ -591,7 +595,7 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
     sections: list[tuple[str, str]] = []
     meta: dict[str, Any] = {"source": described, "rows": len(sp.tokens), "dim": int(sp.raw.shape[1]),
                             "seed": seed, "tasks": list(tasks)}
-    with atomic_dir(output) as tmp:
+    with atomic_dir(output, force=force, inputs=inputs) as tmp:
         def write(df: pd.DataFrame, name: str, title: str) -> None:
             df.to_csv(tmp / f"{name}.csv", index=False)
             sections.append((title, markdown_table(df)))

@@ -262,7 +262,7 @@ def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool
     if use_cache:
         from icaxes.io.atomic import atomic_dir
 
-        with atomic_dir(folder) as tmp:
+        with atomic_dir(folder, force=True) as tmp:  # icaxes' own cache folder
             ica.save(tmp / "ica")
             pca.save(tmp / "pca")
     return Fitted(es, emb, ica, pca, conv, notes, images)

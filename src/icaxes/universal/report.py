@@ -43,7 +43,7 @@ def _slug(s: str) -> str:
 
 
 def run_universal(config: Config | str | Path, output: str | Path, *, progress: bool = True,
-                  log=print) -> UniversalReport:
+                  log=print, force: bool = False) -> UniversalReport:
     """Fit every embedding of a config, run its comparisons and write the report folder.
 
     Parameters
@@ -56,14 +56,20 @@ def run_universal(config: Config | str | Path, output: str | Path, *, progress: 
         Progress bars for encoding, fitting and the permutation null.
     log : callable
         Receives one line per step.
+    force : bool, default False
+        Replace an existing ``output`` even if icaxes did not write it (see
+        :mod:`icaxes.io.atomic`).
 
     Returns
     -------
     UniversalReport
     """
+    from icaxes.io.atomic import check_output_dir
     from icaxes.io.encoders import CACHE_STATS
 
     cfg = config if isinstance(config, Config) else load_config(config)
+    inputs = [] if isinstance(config, Config) else [config]
+    check_output_dir(output, inputs=inputs, force=force)
     s = cfg.settings
     enc_before, fit_before = dict(CACHE_STATS), dict(FIT_STATS)
     t0 = time.time()
@@ -98,7 +104,7 @@ def run_universal(config: Config | str | Path, output: str | Path, *, progress: 
         "seconds": round(time.time() - t0, 1),
     }
     out = Path(output)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, force=force, inputs=inputs) as tmp:
         _write(tmp, cfg, fitted, results, summary, stats)
     log(f"report written to {out} ({stats})")
     return UniversalReport(out, cfg, fitted, results, summary, stats)
