@@ -132,7 +132,7 @@ def test_installed_script_exit_codes(glove_20k_dir, tmp_path):
 @pytest.mark.parametrize(("argv", "says"), [
     (["explain"], "Missing argument 'model'."),
     (["fit", "glove-6b-50d", "--bogus"], "No such option: --bogus"),
-    (["fit", "glove-6b-50d", "-o", "m", "--n-components", "0"], "Invalid value for '--n-components'"),
+    (["fit", "glove-6b-50d", "-o", "m", "--max-iter", "many"], "Invalid value for '--max-iter'"),
     (["nosuchcmd"], "No such command 'nosuchcmd'."),
 ])
 def test_usage_errors_are_one_line_with_the_help_to_read(capsys, argv, says):

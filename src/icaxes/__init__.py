@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+import icaxes._startup  # noqa: F401  (first: a Ctrl-C while the `icaxes` command imports is one line)
 from icaxes.errors import IcaxesError, InputError, MissingDependencyError, UnknownTokenError
 
 __version__ = "0.1.0"

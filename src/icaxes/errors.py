@@ -19,6 +19,10 @@ class InputError(IcaxesError, ValueError):
     """The input data or arguments cannot be used as given."""
 
 
+class ParameterError(InputError):
+    """An estimator or command parameter is out of range or of the wrong type."""
+
+
 class EmbeddingFormatError(InputError):
     """An embedding file is malformed (bad header, ragged rows, bad numbers, bad encoding)."""
 

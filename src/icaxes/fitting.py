@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from icaxes.decompose.estimator import ICA, PCA
+from icaxes.decompose.params import MAX_ITER, TOL, validate_params
 from icaxes.io.atomic import atomic_dir, check_output_dir
 from icaxes.io.sources import load_embeddings
 from icaxes.model import AxisModel, fit_ica, fit_pca
@@ -22,10 +24,10 @@ class FitResult:
 
 def fit_source(source: str, output: str | Path | None = None, *, limit: int | None = None,
                seed: int = 0, lowercase: bool = False, dedupe: bool = False,
-               token_filter: str | None = None, tokens_path: Any = None, max_iter: int = 10000,
-               tol: float = 1e-10, progress: bool = False, format: str | None = None,
+               token_filter: str | None = None, tokens_path: Any = None, max_iter: int = MAX_ITER,
+               tol: float = TOL, progress: bool = False, format: str | None = None,
                clean: bool | None = None, solver: str = "lbfgs",
-               n_components: int | None = None, device: str | None = None,
+               n_components: int | float | None = None, device: str | None = None,
                allow_pickle: bool = False, force: bool = False) -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
@@ -36,6 +38,10 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
     complete; an existing one is replaced only if icaxes wrote it, or with ``force`` (see
     :mod:`icaxes.io.atomic`), and never one holding the input.
     """
+    # the parameters are checked before the (possibly long) load
+    validate_params(ICA(random_state=seed, n_components=n_components, max_iter=max_iter, tol=tol,
+                        solver=solver, device=device))
+    validate_params(PCA(n_components=n_components))
     inputs = [source, tokens_path]
     if output is not None:
         check_output_dir(output, inputs=inputs, force=force)

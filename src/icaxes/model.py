@@ -22,6 +22,7 @@ from icaxes.decompose.estimator import (
     estimator_from_arrays,
     save_estimator_arrays,
 )
+from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import DimensionMismatchError, InputError, ModelFormatError
 from icaxes.interpret.axes import (
     AxisWeight,
@@ -446,8 +447,8 @@ def _fit(emb: Embeddings, est: _AxisTransform, method: str, fit_rows: Sequence[i
     return model
 
 
-def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol: float = 1e-10,
-            n_components: int | None = None, fit_rows: Sequence[int] | None = None,
+def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = MAX_ITER, tol: float = TOL,
+            n_components: int | float | None = None, fit_rows: Sequence[int] | None = None,
             progress: bool = False, solver: str = "lbfgs", device: str | None = None) -> AxisModel:
     """Fit ICA on embeddings and return the :class:`AxisModel` of all their rows.
 
@@ -457,8 +458,8 @@ def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol
     seed : int or None, default 0
         Seed of the starting rotation; the same seed gives the same axes.
     max_iter, tol, solver, device : see :class:`~icaxes.ICA`.
-    n_components : int, optional
-        Whitened components kept (default: all).
+    n_components : int or float, optional
+        Whitened components kept (default: all; a float in (0, 1): a fraction of the variance).
     fit_rows : sequence of int, optional
         Fit on these rows only (a sample), then transform all rows.
     progress : bool
@@ -469,7 +470,7 @@ def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = 10000, tol
     return _fit(emb, est, "ica", fit_rows)
 
 
-def fit_pca(emb: Embeddings, *, n_components: int | None = None,
+def fit_pca(emb: Embeddings, *, n_components: int | float | None = None,
             fit_rows: Sequence[int] | None = None) -> AxisModel:
     """Fit the PCA baseline (whitened, positive skew, sorted by skewness) on embeddings."""
     return _fit(emb, PCA(n_components=n_components), "pca", fit_rows)

@@ -163,4 +163,7 @@ DeviceOption = Annotated[str | None, typer.Option(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (errors are handled by the app's one boundary)."""
+    from icaxes._startup import release
+
+    release()
     return app(args=argv, standalone_mode=False)

@@ -11,6 +11,7 @@ from rich.table import Table
 from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err, out
 from icaxes.cli._text import json_text
 from icaxes.cli._text import shown as escape
+from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import InputError
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
@@ -35,11 +36,12 @@ def fit(
         "gensim, spacy, model2vec.")] = None,
     tokens_path: Annotated[Path | None, typer.Option("--tokens", help="Token file for .npy input.")]
     = None,
-    max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = 10000,
-    tol: Annotated[float, typer.Option(help="Convergence tolerance (paper: 1e-10).")] = 1e-10,
+    max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = MAX_ITER,
+    tol: Annotated[float, typer.Option(help="Convergence tolerance (the default is the paper's).")] = TOL,
     solver: SolverOption = Solver.lbfgs,
-    n_components: Annotated[int | None, typer.Option(
-        help="Keep this many principal components before ICA (default: all).", min=1)] = None,
+    n_components: Annotated[float | None, typer.Option(
+        help="Keep this many principal components before ICA (default: all); a number in (0, 1) "
+        "keeps the fewest that explain that fraction of the variance.")] = None,
     device: DeviceOption = None,
     trust_pickle: Annotated[bool, typer.Option(
         "--trust-pickle", help="Read a gensim .kv/.model file, which is a Python pickle: loading it "
@@ -50,6 +52,8 @@ def fit(
     from icaxes.fitting import fit_source
 
     # Ctrl-C is reported once for every command, by icaxes.cli.main
+    if n_components is not None and float(n_components).is_integer():
+        n_components = int(n_components)  # a count; any other number is a fraction (or an error)
     result = fit_source(source, output, limit=limit, seed=seed, lowercase=lowercase, dedupe=dedupe,
                         token_filter=token_filter, tokens_path=tokens_path, max_iter=max_iter,
                         tol=tol, progress=True, format=fmt, clean=clean, solver=solver.value,

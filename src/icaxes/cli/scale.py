@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err
+from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import InputError
 
 Engine = Annotated[str, typer.Option(help="numpy (this process) or dask (a Dask cluster).")]
@@ -61,8 +62,8 @@ def fit_array(
     weights: Annotated[Path | None, typer.Option(
         help="Optional .npy of row weights (e.g. frequencies) for the sample.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the sample and of the starting rotation.")] = 0,
-    max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = 10000,
-    tol: Annotated[float, typer.Option(help="Convergence tolerance (paper: 1e-10).")] = 1e-10,
+    max_iter: Annotated[int, typer.Option(help="Maximum ICA iterations.")] = MAX_ITER,
+    tol: Annotated[float, typer.Option(help="Convergence tolerance (the default is the paper's).")] = TOL,
     engine: Engine = "numpy",
     scheduler: Scheduler = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per Dask chunk.")] = 65536,

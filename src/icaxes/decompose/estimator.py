@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from icaxes.decompose.params import (
+    BOOL,
+    MAX_ITER,
+    N_COMPONENTS,
+    NONE,
+    SEED,
+    TOL,
+    InstanceOf,
+    Interval,
+    Options,
+    validate_params,
+)
 from icaxes.decompose.solver import METHODS, SolverResult, fastica_symmetric
 from icaxes.decompose.whitening import CHUNK_ROWS, apply_affine, fit_whitening
 from icaxes.errors import ConvergenceWarning, InputError
@@ -28,6 +40,9 @@ FITTED_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_",
 
 class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform logic; subclasses only choose the rotation."""
+
+    #: every parameter and the values it accepts (see :mod:`icaxes.decompose.params`)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
     def _rotate(self, Z: np.ndarray,
                 pass_: Any = None) -> tuple[np.ndarray, SolverResult | None]:  # pragma: no cover
@@ -81,7 +96,7 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         The components are the whitened working copy, rotated in place chunk by chunk.
         """
-        self._sort_by_skewness()  # validates parameters before any work
+        validate_params(self)  # before any work
         device = getattr(self, "device", None)  # ICA's only
         if device is not None:
             if _is_dask(X):
@@ -207,11 +222,13 @@ class ICA(_AxisTransform):
     random_state : int, RandomState or None
         Seed of the starting rotation. The same seed gives the same axes, and the same
         start as scikit-learn's ``FastICA(random_state=seed)``, hence its solution.
-    n_components : int, optional
-        Number of whitened components kept (default: all ``n_features``).
-    max_iter : int, default 10000
+    n_components : int or float, optional
+        Number of whitened components kept (default: all ``n_features``); a float in (0, 1)
+        keeps the fewest leading principal components that explain that fraction of the
+        variance, like scikit-learn's ``PCA(0.95)``.
+    max_iter : int, default :data:`~icaxes.decompose.params.MAX_ITER` (10000)
         Maximum solver iterations (the paper's setting).
-    tol : float, default 1e-10
+    tol : float, default :data:`~icaxes.decompose.params.TOL` (1e-10)
         Convergence tolerance on ``max_i |1 - |cos(w_i, w_i')||`` between successive
         unmixing rows (the paper's setting; scikit-learn's default 1e-4 stops far from
         the solution on real embeddings).
@@ -257,8 +274,18 @@ class ICA(_AxisTransform):
     (2000, 3)
     """
 
-    def __init__(self, random_state: Any = None, *, n_components: int | None = None,
-                 max_iter: int = 10000, tol: float = 1e-10, progress: bool = False,
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "random_state": SEED,
+        "n_components": N_COMPONENTS,
+        "max_iter": [Interval(int, 1, None)],
+        "tol": [Interval(float, 0, None)],
+        "progress": [BOOL],
+        "solver": [Options(METHODS)],
+        "device": [NONE, InstanceOf(str, "a PyTorch device name such as 'cuda'")],
+    }
+
+    def __init__(self, random_state: Any = None, *, n_components: int | float | None = None,
+                 max_iter: int = MAX_ITER, tol: float = TOL, progress: bool = False,
                  solver: str = "lbfgs", device: str | None = None) -> None:
         self.random_state = random_state
         self.n_components = n_components
@@ -278,11 +305,6 @@ class ICA(_AxisTransform):
         w = rng.normal(size=(k, k))
         signs = getattr(self, "_start_signs", None)
         return w if signs is None or signs.shape != (k,) else w * signs
-
-    def _sort_by_skewness(self) -> bool:
-        if self.solver not in METHODS:
-            raise ValueError(f"solver must be 'lbfgs' or 'fixed-point', got {self.solver!r}")
-        return True
 
     def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, SolverResult]:
         w_init = self._w_init(Z.shape[1])
@@ -313,13 +335,19 @@ class PCA(_AxisTransform):
 
     Parameters
     ----------
-    n_components : int, optional
-        Number of principal components kept (default: all).
+    n_components : int or float, optional
+        Number of principal components kept (default: all); a float in (0, 1) keeps the
+        fewest that explain that fraction of the variance.
     order : {"skewness", "variance"}, default "skewness"
         Order of the axes: by skewness like ICA (the paper's comparison) or by variance.
     """
 
-    def __init__(self, n_components: int | None = None, *, order: str = "skewness") -> None:
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_components": N_COMPONENTS,
+        "order": [Options(("skewness", "variance"))],
+    }
+
+    def __init__(self, n_components: int | float | None = None, *, order: str = "skewness") -> None:
         self.n_components = n_components
         self.order = order
 
@@ -327,8 +355,6 @@ class PCA(_AxisTransform):
         return np.eye(Z.shape[1]), None
 
     def _sort_by_skewness(self) -> bool:
-        if self.order not in ("skewness", "variance"):
-            raise InputError(f"order must be 'skewness' or 'variance', got {self.order!r}")
         return self.order == "skewness"
 
 

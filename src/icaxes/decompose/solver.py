@@ -82,6 +82,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from icaxes.decompose.params import MAX_ITER, TOL
+
 #: Version of the solver and its start point: bump it whenever either changes the axes a fit
 #: returns, so that caches of fitted models (``icaxes evaluate``, ``icaxes universal``) refit.
 SOLVER_VERSION = 1
@@ -322,8 +324,8 @@ def fastica_symmetric(
     Z: np.ndarray,
     *,
     w_init: np.ndarray,
-    max_iter: int = 10000,
-    tol: float = 1e-10,
+    max_iter: int = MAX_ITER,
+    tol: float = TOL,
     callback: Callable[[int, float], None] | None = None,
     method: str = "lbfgs",
     switch_tol: float = SWITCH_TOL,

@@ -81,10 +81,20 @@ def column_moments(X: np.ndarray, sample_weight: np.ndarray | None = None) -> tu
     return mean, cov
 
 
-def whitening_from_moments(mean: np.ndarray, cov: np.ndarray, n_components: int | None = None) -> Whitening:
-    """PCA whitening from a mean and covariance; raises on constant or collinear columns."""
+def whitening_from_moments(mean: np.ndarray, cov: np.ndarray,
+                           n_components: int | float | None = None) -> Whitening:
+    """PCA whitening from a mean and covariance; raises on constant or collinear columns.
+
+    ``n_components``: None keeps all components, an int that many, a float in (0, 1) the
+    fewest that explain that fraction of the variance.
+    """
+    from icaxes.decompose.params import resolve_n_components
+
     d = cov.shape[0]
-    k = d if n_components is None else int(n_components)
+    eigenvalues, eigenvectors = np.linalg.eigh(cov)
+    order = np.argsort(eigenvalues)[::-1]
+    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+    k = resolve_n_components(n_components, eigenvalues)
     variances = np.diag(cov)
     scale = max(float(variances.max()), np.finfo(float).tiny)
     constant = np.flatnonzero(variances <= scale * 1e-12)
@@ -95,9 +105,6 @@ def whitening_from_moments(mean: np.ndarray, cov: np.ndarray, n_components: int 
             f"{constant.size} constant column(s) (column {cols}); drop them before fitting, or "
             f"keep at most {d - constant.size} components (n_components, --n-components)"
         )
-    eigenvalues, eigenvectors = np.linalg.eigh(cov)
-    order = np.argsort(eigenvalues)[::-1]
-    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
     rank = int(np.sum(eigenvalues > eigenvalues[0] * RANK_TOL))
     if k > rank:
         raise DegenerateDataError(
@@ -112,7 +119,7 @@ def whitening_from_moments(mean: np.ndarray, cov: np.ndarray, n_components: int 
 
 
 def fit_whitening(
-    X: np.ndarray, n_components: int | None = None, sample_weight: np.ndarray | None = None
+    X: np.ndarray, n_components: int | float | None = None, sample_weight: np.ndarray | None = None
 ) -> Whitening:
     """Fit a PCA whitening on the rows of ``X`` (all components kept by default)."""
     mean, cov = column_moments(X, sample_weight)

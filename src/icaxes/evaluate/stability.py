@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import InputError, ModelFormatError
 
 #: Mean matched |r| below which an axis is called unstable.
@@ -76,7 +77,7 @@ def load_stability(model_dir: str | Path) -> StabilityResult | None:
 
 
 def axis_stability(X: np.ndarray, reference: np.ndarray, *, seeds: tuple[int, ...] = (1, 2, 3),
-                   n_bootstrap: int = 3, seed: int = 0, max_iter: int = 10000, tol: float = 1e-10,
+                   n_bootstrap: int = 3, seed: int = 0, max_iter: int = MAX_ITER, tol: float = TOL,
                    eval_rows: int | None = 20000, threshold: float = UNSTABLE_BELOW,
                    progress: bool = False) -> StabilityResult:
     """Refit ICA on ``X`` with other seeds and on bootstrap samples; compare with ``reference``.

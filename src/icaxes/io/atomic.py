@@ -302,6 +302,7 @@ def check_output_dir(target: PathLike, *, inputs: Iterable[PathLike | None] = ()
     """
     target = Path(target)
     _check_protected(target, inputs)
+    clean_stale(target)
     _check_replace(target, force)
     parent = _check_parent(target)
     _probe(target, parent)
@@ -312,7 +313,8 @@ def check_output_file(target: PathLike, *, inputs: Iterable[PathLike | None] = (
                       example: str = "NAME") -> Path:
     """Fail early if the file ``target`` cannot be written: it is a folder, an input, unwritable.
 
-    An existing file is replaced (once the new one is complete); an input never is.
+    An existing file is replaced (once the new one is complete); an input, or a file inside
+    an input folder, never is (a new file may go into an input folder).
     ``example`` is the file name the message suggests when ``target`` is a folder.
     """
     target = Path(target)
@@ -322,9 +324,13 @@ def check_output_file(target: PathLike, *, inputs: Iterable[PathLike | None] = (
         raise OutputError(f"output path {target} is a folder; give a file path, e.g. {target / example}")
     real = _resolved(target)
     for item in inputs:
-        if item is not None and os.path.lexists(item) and _is_within(_resolved(item), real):
-            raise OutputError(f"output path {target} is the input {item}; icaxes never overwrites "
-                              "its input: choose another output path")
+        if item is None or not os.path.lexists(item):
+            continue
+        inp = _resolved(item)
+        if inp == real or (os.path.lexists(target) and _is_within(real, inp)):
+            what = "is the input" if inp == real else "is part of the input"
+            raise OutputError(f"output path {target} {what} {item}; icaxes never overwrites its "
+                              "input: choose another output path")
     parent = _check_parent(target)
     _probe(target, parent)
     return parent
@@ -439,9 +445,9 @@ def atomic_dir(target: PathLike, *, force: bool = False,
     target = Path(target)
     inputs = list(inputs)
     _check_protected(target, inputs)
+    clean_stale(target)
     _check_replace(target, force)
     parent = _check_parent(target)
-    clean_stale(target)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".tmp", dir=parent))
     except OSError as exc:
@@ -455,11 +461,14 @@ def atomic_dir(target: PathLike, *, force: bool = False,
         _check_replace(target, force)
         if os.path.lexists(target):
             old = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".old", dir=parent))
-            os.replace(target, old / "x")
             try:
+                os.replace(target, old / "x")
                 os.replace(tmp, target)
             except BaseException:
-                os.replace(old / "x", target)
+                if (old / "x").exists():  # the previous output back in place
+                    os.replace(old / "x", target)  # (if even this fails, the next run restores it)
+                with contextlib.suppress(OSError):
+                    old.rmdir()
                 raise
             shutil.rmtree(old, ignore_errors=True)
         else:
