@@ -82,6 +82,8 @@ def test_a_folder_holding_the_input_is_never_replaced(tmp_path, vec_lines, capsy
         err = _one_error(capsys, main(["fit", str(d / "emb.vec"), "-o", str(d), *QUICK, *extra]))
         assert "holds the input" in err and "choose another output path" in err
         assert _tree(tmp_path) == before  # nothing deleted, nothing left behind
+    err = _one_error(capsys, main(["fit", str(d / "emb.vec"), "-o", str(tmp_path), *QUICK, "--force"]))
+    assert "holds the input" in err and _tree(tmp_path) == before  # an ancestor of the input
 
 
 def test_current_folder_parents_and_the_input_itself_are_refused(tmp_path, emb_file, capsys, monkeypatch):
@@ -334,7 +336,9 @@ def test_truncated_or_corrupt_gzip_is_exit_2_not_aborted(tmp_path, vec_lines, ca
     good = gzip.compress(("\n".join(vec_lines) + "\n").encode())
     bad_crc = tmp_path / "crc.vec.gz"
     bad_crc.write_bytes(good[:-8] + bytes([good[-8] ^ 0xFF]) + good[-7:])
-    for path in (cut, bad_crc):
+    empty_npy = tmp_path / "empty.npy"
+    empty_npy.write_bytes(b"")
+    for path in (cut, bad_crc, empty_npy):
         before = _tree(tmp_path)
         err = _one_error(capsys, main(["fit", str(path), "-o", str(tmp_path / "m"), *QUICK]))
         assert "aborted" not in err and "interrupted" not in err

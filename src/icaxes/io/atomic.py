@@ -169,6 +169,10 @@ def _write_marker(folder: Path, files: list[str]) -> None:
     (folder / MARKER).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
+#: a path inside one of icaxes' temporary siblings
+_TEMPORARY = re.compile(r"\.icaxes-[0-9a-f]{6}-\d+-[^./]+\.(tmp|old|probe)(/|$)")
+
+
 def foreign_files(folder: PathLike) -> list[str]:
     """The files under ``folder`` that no icaxes marker (there or in a subfolder) lists."""
     folder = Path(folder)
@@ -178,8 +182,7 @@ def foreign_files(folder: PathLike) -> list[str]:
         if meta is not None:
             rel = Path(dirpath).relative_to(folder)
             known |= {(rel / str(f)).as_posix() for f in meta["files"]} | {(rel / MARKER).as_posix()}
-    stale = re.compile(r"\.icaxes-[0-9a-f]{6}-\d+-[^./]+\.(tmp|old|probe)(/|$)")
-    return [f for f in _files(folder) if f not in known and not stale.search(f)]
+    return [f for f in _files(folder) if f not in known and not _TEMPORARY.search(f)]
 
 
 def _register(target: Path) -> None:
@@ -189,6 +192,8 @@ def _register(target: Path) -> None:
         if meta is None:
             continue
         rel = target.relative_to(folder).as_posix()
+        if _TEMPORARY.search(rel):  # written into a folder still being built: listed when it is done
+            return
         if rel not in meta["files"]:
             with contextlib.suppress(OSError):  # unlisted only makes a later replace refuse
                 fd, tmp = tempfile.mkstemp(prefix=_prefix(folder / MARKER), suffix=".tmp", dir=folder)
@@ -217,7 +222,11 @@ def _check_protected(target: Path, inputs: Iterable[PathLike | None]) -> None:
     if _is_within(cwd, real):
         what = "the current folder" if real == cwd else f"a parent of the current folder ({cwd})"
         raise OutputError(f"output path {target} is {what}; give a new folder, e.g. -o out")
-    if real == _resolved(Path.home()) or real.parent == real:
+    try:
+        home = _resolved(Path.home())
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    if real == home or real.parent == real:
         raise OutputError(f"output path {target} is the home or root folder; give a new folder")
     for item in inputs:
         if item is None or not os.path.lexists(item):
