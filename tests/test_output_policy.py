@@ -161,6 +161,8 @@ def test_files_icaxes_adds_to_its_folder_are_its_own(tmp_path, glove_5k):
     ["transform", "{model}", "{npy}", "-o", "{npy}"],
     ["match", "{model}", "{model}", "-o", "{model}/run.json"],
     ["universal", "{config}", "-o", "{user}"],
+    ["export", "{model}", "-o", "{model}"],
+    ["export", "{model}", "--to", "word2vec", "-o", "{model}/run.json"],
 ], ids=lambda a: " ".join(a[:1] + a[2:3]))
 def test_every_command_writing_with_o_follows_the_policy(tmp_path, glove_5k, argv, capsys):
     from icaxes.fitting import fit_source
@@ -450,7 +452,7 @@ def test_a_fraction_of_the_variance_keeps_components_like_scikit_learn(glove_5k)
 
 
 def test_the_defaults_are_declared_once():
-    from icaxes.decompose import params
+    from icaxes import params
     from icaxes.evaluate.stability import axis_stability
     from icaxes.fitting import fit_source
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from icaxes.decompose.estimator import ICA, PCA
-from icaxes.decompose.params import MAX_ITER, TOL, validate_params
 from icaxes.io.atomic import atomic_dir, check_output_dir
 from icaxes.io.sources import load_embeddings
 from icaxes.model import AxisModel, fit_ica, fit_pca
+from icaxes.params import MAX_ITER, TOL, validate_params
 
 
 @dataclass

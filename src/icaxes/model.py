@@ -22,7 +22,6 @@ from icaxes.decompose.estimator import (
     estimator_from_arrays,
     save_estimator_arrays,
 )
-from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import DimensionMismatchError, InputError, ModelFormatError
 from icaxes.interpret.axes import (
     AxisWeight,
@@ -36,6 +35,7 @@ from icaxes.interpret.axes import (
 from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, check_finite, unknown_token_message
 from icaxes.io.model_format import FORMAT_VERSION, read_model_folder
+from icaxes.params import MAX_ITER, TOL
 
 
 @dataclass

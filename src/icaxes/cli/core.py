@@ -11,8 +11,8 @@ from rich.table import Table
 from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err, out
 from icaxes.cli._text import json_text
 from icaxes.cli._text import shown as escape
-from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import InputError
+from icaxes.params import MAX_ITER, TOL
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
 ModelDir = Annotated[Path, typer.Argument(help="Model folder written by `icaxes fit`.")]

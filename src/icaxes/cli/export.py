@@ -35,7 +35,13 @@ def export(
 ) -> None:
     """Export MODEL's axis components for other tools (Projector, gensim/whatlies, parquet)."""
     from icaxes.cli.core import _model
+    from icaxes.io.atomic import check_output_dir, check_output_file
 
+    # the output policy, before the work: never the model folder itself, nor a file in it
+    if to is ExportFormat.projector:
+        check_output_dir(output, inputs=[model])
+    else:
+        check_output_file(output, inputs=[model], example=f"axes.{to.value}")
     m = _model(model, method)
     res = m.export(output, to.value, binary=binary, normalize=normalize, limit=limit)
     note = ""

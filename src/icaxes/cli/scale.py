@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err
-from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import InputError
+from icaxes.params import MAX_ITER, TOL
 
 Engine = Annotated[str, typer.Option(help="numpy (this process) or dask (a Dask cluster).")]
 Scheduler = Annotated[str | None, typer.Option(

@@ -16,7 +16,11 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from icaxes.decompose.params import (
+from icaxes.decompose.solver import METHODS, SolverResult, fastica_symmetric
+from icaxes.decompose.whitening import CHUNK_ROWS, apply_affine, fit_whitening
+from icaxes.errors import ConvergenceWarning, InputError
+from icaxes.io.embeddings import check_fit_matrix
+from icaxes.params import (
     BOOL,
     MAX_ITER,
     N_COMPONENTS,
@@ -28,10 +32,6 @@ from icaxes.decompose.params import (
     Options,
     validate_params,
 )
-from icaxes.decompose.solver import METHODS, SolverResult, fastica_symmetric
-from icaxes.decompose.whitening import CHUNK_ROWS, apply_affine, fit_whitening
-from icaxes.errors import ConvergenceWarning, InputError
-from icaxes.io.embeddings import check_fit_matrix
 
 #: the fitted arrays that define a transform (what a saved model stores)
 FITTED_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_",
@@ -41,7 +41,7 @@ FITTED_ARRAYS = ("mean_", "whitening_", "rotation_", "components_", "mixing_",
 class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform logic; subclasses only choose the rotation."""
 
-    #: every parameter and the values it accepts (see :mod:`icaxes.decompose.params`)
+    #: every parameter and the values it accepts (see :mod:`icaxes.params`)
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
     def _rotate(self, Z: np.ndarray,
@@ -226,9 +226,9 @@ class ICA(_AxisTransform):
         Number of whitened components kept (default: all ``n_features``); a float in (0, 1)
         keeps the fewest leading principal components that explain that fraction of the
         variance, like scikit-learn's ``PCA(0.95)``.
-    max_iter : int, default :data:`~icaxes.decompose.params.MAX_ITER` (10000)
+    max_iter : int, default :data:`~icaxes.params.MAX_ITER` (10000)
         Maximum solver iterations (the paper's setting).
-    tol : float, default :data:`~icaxes.decompose.params.TOL` (1e-10)
+    tol : float, default :data:`~icaxes.params.TOL` (1e-10)
         Convergence tolerance on ``max_i |1 - |cos(w_i, w_i')||`` between successive
         unmixing rows (the paper's setting; scikit-learn's default 1e-4 stops far from
         the solution on real embeddings).

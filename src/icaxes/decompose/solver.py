@@ -82,7 +82,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from icaxes.decompose.params import MAX_ITER, TOL
+from icaxes.params import MAX_ITER, TOL
 
 #: Version of the solver and its start point: bump it whenever either changes the axes a fit
 #: returns, so that caches of fitted models (``icaxes evaluate``, ``icaxes universal``) refit.

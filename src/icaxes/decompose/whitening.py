@@ -88,7 +88,7 @@ def whitening_from_moments(mean: np.ndarray, cov: np.ndarray,
     ``n_components``: None keeps all components, an int that many, a float in (0, 1) the
     fewest that explain that fraction of the variance.
     """
-    from icaxes.decompose.params import resolve_n_components
+    from icaxes.params import resolve_n_components
 
     d = cov.shape[0]
     eigenvalues, eigenvectors = np.linalg.eigh(cov)

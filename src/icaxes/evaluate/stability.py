@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from icaxes.decompose.params import MAX_ITER, TOL
 from icaxes.errors import InputError, ModelFormatError
+from icaxes.params import MAX_ITER, TOL
 
 #: Mean matched |r| below which an axis is called unstable.
 UNSTABLE_BELOW = 0.9

@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from icaxes.errors import ParameterError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: maximum solver iterations (the paper's setting)
 MAX_ITER = 10000
@@ -45,7 +46,7 @@ class Interval:
     closed: str = "both"  # "both", "left", "right" or "neither"
 
     def accepts(self, value: Any) -> bool:
-        if isinstance(value, bool | np.bool_):
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
             return False
         if self.kind is int:
             if not isinstance(value, numbers.Integral):
@@ -85,22 +86,40 @@ class Options:
 
 @dataclass(frozen=True)
 class InstanceOf:
-    """An instance of ``kind`` (described as ``what``)."""
+    """An instance of ``kind`` (described as ``what``); ``kind`` may be a "module.Name" string,
+    imported when a value is checked (so that declaring a rule imports nothing)."""
 
-    kind: type | tuple[type, ...]
+    kind: type | tuple[type, ...] | str
     what: str
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, self.kind)
+        kind = self.kind
+        if isinstance(kind, str):
+            import importlib
+
+            module, _, name = kind.rpartition(".")
+            kind = getattr(importlib.import_module(module), name)
+        return isinstance(value, kind)
 
     def __str__(self) -> str:
         return self.what
 
 
+@dataclass(frozen=True)
+class Boolean:
+    """True or False (a Python or a NumPy bool)."""
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+    def __str__(self) -> str:
+        return "True or False"
+
+
 #: rules shared by the estimators
 NONE = Options((None,))
-BOOL = InstanceOf((bool, np.bool_), "True or False")
-SEED = [NONE, Interval(int, 0, 2**32 - 1), InstanceOf(np.random.RandomState, "a numpy RandomState")]
+BOOL = Boolean()
+SEED = [NONE, Interval(int, 0, 2**32 - 1), InstanceOf("numpy.random.RandomState", "a numpy RandomState")]
 N_COMPONENTS = [NONE, Interval(int, 1, None), Interval(float, 0, 1, closed="neither")]
 
 
@@ -133,6 +152,8 @@ def resolve_n_components(n_components: int | float | None, eigenvalues: np.ndarr
     eigenvalues : ndarray
         Covariance eigenvalues, largest first.
     """
+    import numpy as np
+
     d = eigenvalues.size
     if n_components is None:
         return d
