@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from icaxes.errors import InputError
+from icaxes.params import MAX_ITER, TOL
 
 #: The tasks :func:`evaluate_source` knows, in the order they run.
 TASKS = ("similarity", "analogy", "intrusion", "purity", "stability", "tour", "hoc", "alignment")
@@ -336,7 +337,7 @@ def hoc_tables(sp: Spaces, *, n_clusters: int = 10, max_rank: int = 20000,
 
 
 # ---------------------------------------------------------------- alignment
-def refit_axes_svd(X: np.ndarray, seed: int = 0, *, tol: float = 1e-10, max_iter: int = 10000
+def refit_axes_svd(X: np.ndarray, seed: int = 0, *, tol: float = TOL, max_iter: int = MAX_ITER
                    ) -> dict[str, np.ndarray]:
     """ICA and PCA components of ``X`` whitened by an SVD in float64 (for ill-conditioned ``X``).
 
