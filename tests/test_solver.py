@@ -126,7 +126,7 @@ def test_change_estimate_tracks_the_exact_criterion(glove_5k):
 
 def test_exact_hessian_diagonal_matches_finite_differences(glove_5k):
     """The diagonal from P is the second derivative of the signed contrast along each plane."""
-    from icaxes.decompose.solver import _direction, _Pass, _skew
+    from icaxes.decompose.solver import _direction, _Pass, _SkewCoords
 
     X = glove_5k.vectors
     w = fit_whitening(X)
@@ -138,9 +138,12 @@ def test_exact_hessian_diagonal_matches_finite_differences(glove_5k):
     p.close()
     M = C @ W.T
     signs = np.where(a - np.diag(M) > 0, 1.0, -1.0)
-    G = _skew(signs[:, None] * M)
+    coords = _SkewCoords(8)
+    g = coords.signed_skew(M, signs)
+    G = coords.matrix(g)
+    np.testing.assert_allclose(G, 0.5 * (signs[:, None] * M - (signs[:, None] * M).T), atol=1e-15)
     # without memory the direction is -G / H entrywise: recover H on the planes tested
-    D = _direction(G, M, a, signs, [], [], P)
+    D = coords.matrix(_direction(g, M, a, signs, [], [], coords, P))
 
     def contrast(t: float, i: int, j: int) -> float:
         E = np.zeros((8, 8))
