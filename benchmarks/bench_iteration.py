@@ -17,8 +17,9 @@ float32), then, in one process,
 - the exact stopping test of the last quasi-Newton iterations (one FastICA step's k x k
   work), alone.
 
-Medians over ``--iters`` iterations; ratios to the floor are what to read (the machine may be
-shared). Takes about a minute on 2 cores at the defaults.
+Medians over ``--iters`` iterations, as wall-clock and as CPU time of the process (all its
+threads); ratios to the floor are what to read. On a shared machine the CPU-time ratios are the
+steadier ones (waiting for a core does not count). A few minutes on 2 cores at the defaults.
 """
 
 from __future__ import annotations
@@ -31,7 +32,17 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from bench_solvers import median_seconds
+
+def median_seconds(f, repeats: int = 5) -> tuple[float, float]:
+    """Median wall and CPU (all threads of this process) seconds of ``repeats`` calls of ``f``."""
+    f()
+    wall, cpu = [], []
+    for _ in range(repeats):
+        t, c = time.perf_counter(), time.process_time()
+        f()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
 def mixture(n: int, k: int, seed: int = 0) -> np.ndarray:
@@ -47,15 +58,15 @@ def mixture(n: int, k: int, seed: int = 0) -> np.ndarray:
     return apply_affine(X, w.mean, w.matrix, np.float32)
 
 
-def iteration_seconds(Z: np.ndarray, W0: np.ndarray, iters: int, **kw) -> float:
-    """Median seconds between the solver's progress callbacks over ``iters`` iterations."""
+def iteration_seconds(Z: np.ndarray, W0: np.ndarray, iters: int, **kw) -> tuple[float, float]:
+    """Median wall and CPU seconds between the solver's progress callbacks."""
     from icaxes.decompose.solver import fastica_symmetric
 
-    stamps: list[float] = []
-    fastica_symmetric(Z, w_init=W0, max_iter=iters + 2, tol=0.0,
-                      callback=lambda it, change: stamps.append(time.perf_counter()), **kw)
-    gaps = np.diff(stamps)[1:]  # skip the first (the switch, warm-up)
-    return float(np.median(gaps))
+    stamps: list[tuple[float, float]] = []
+    fastica_symmetric(Z, w_init=W0, max_iter=iters + 2, tol=0.0, **kw,
+                      callback=lambda it, change: stamps.append((time.perf_counter(), time.process_time())))
+    gaps = np.diff(np.array(stamps), axis=0)[1:]  # skip the first (the switch, warm-up)
+    return float(np.median(gaps[:, 0])), float(np.median(gaps[:, 1]))
 
 
 def one_dim(k: int, rows: int, iters: int) -> dict:
@@ -76,16 +87,16 @@ def one_dim(k: int, rows: int, iters: int) -> dict:
         with threadpool_limits(1, user_api="blas"):
             return sum(p.pool.map(one, p.starts)) if p.pool else sum(map(one, p.starts))
 
-    floor = median_seconds(two_gemm, 5)
-    pass_s = median_seconds(lambda: p(W), 5)
+    out = {"k": k, "rows": rows}
+    out["floor"] = median_seconds(two_gemm)
+    out["pass"] = median_seconds(lambda: p(W))
     C, a, _ = p(W)
     p.close()
     with threadpool_limits(1, user_api="blas") if k < solver.ALGEBRA_THREADS_FROM else nullcontext():
-        exact_s = median_seconds(lambda: solver._fastica_update(W, C, a), 5)
-    fp = iteration_seconds(Z, W, iters, method="fixed-point")
-    qn = iteration_seconds(Z, W, iters, method="lbfgs", switch_tol=1.0)
-    return {"k": k, "rows": rows, "floor_s": floor, "pass_s": pass_s, "fixed_point_iter_s": fp,
-            "lbfgs_iter_s": qn, "exact_test_s": exact_s}
+        out["exact_test"] = median_seconds(lambda: solver._fastica_update(W, C, a))
+    out["fixed_point_iter"] = iteration_seconds(Z, W, iters, method="fixed-point")
+    out["lbfgs_iter"] = iteration_seconds(Z, W, iters, method="lbfgs", switch_tol=1.0)
+    return out
 
 
 def main() -> None:
@@ -96,14 +107,15 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     results = []
-    print(f"{'k':>5} {'floor s':>8} {'pass':>6} {'fixed-point it':>15} {'L-BFGS it':>10} {'exact test':>11}"
-          "   (ratios to the floor)")
+    cols = ("pass", "fixed_point_iter", "lbfgs_iter", "exact_test")
+    print("ratios to the 2-GEMM floor, wall / CPU (CPU: all threads of the process)")
+    print(f"{'k':>5} {'floor s (wall/CPU)':>19} " + " ".join(f"{c:>17}" for c in cols))
     for k in map(int, args.dims.split(",")):
         r = one_dim(k, args.rows, args.iters)
         results.append(r)
-        f = r["floor_s"]
-        print(f"{k:5d} {f:8.4f} {r['pass_s'] / f:6.2f} {r['fixed_point_iter_s'] / f:15.2f} "
-              f"{r['lbfgs_iter_s'] / f:10.2f} {r['exact_test_s'] / f:11.2f}", flush=True)
+        fw, fc = r["floor"]
+        print(f"{k:5d} {fw:9.4f}/{fc:9.4f} "
+              + " ".join(f"{r[c][0] / fw:8.2f}/{r[c][1] / fc:8.2f}" for c in cols), flush=True)
     print(f"load average: {os.getloadavg()}")
     if args.out:
         with open(args.out, "w") as fh:

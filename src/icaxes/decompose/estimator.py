@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from icaxes.decompose.solver import METHODS, SolverResult, fastica_symmetric
+from icaxes.decompose.solver import METHODS, SolverResult, fastica_symmetric, logcosh_contrast
 from icaxes.decompose.whitening import CHUNK_ROWS, apply_affine, fit_whitening
 from icaxes.errors import ConvergenceWarning, InputError
 from icaxes.io.embeddings import check_fit_matrix
@@ -98,6 +98,9 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         validate_params(self)  # before any work
         device = getattr(self, "device", None)  # ICA's only
+        if getattr(self, "n_init", 1) > 1 and _is_dask(X):
+            raise InputError("n_init > 1 applies to in-memory arrays (the starts are ranked on the "
+                             "rows in memory); fit a Dask array with n_init=1")
         if device is not None:
             if _is_dask(X):
                 raise InputError("device (--device) applies to in-memory arrays; a Dask array is "
@@ -244,6 +247,14 @@ class ICA(_AxisTransform):
         data on (``pip install 'icaxes[torch]'``, with a CUDA build of PyTorch for a GPU). The
         whitened rows are copied there once; the solver, its criterion and the result are the
         same. Default: the CPU, with icaxes' own fused pass (faster there than PyTorch's).
+    n_init : int, default 1
+        Number of starts. The first is the one ``n_init=1`` uses (scikit-learn's for the same
+        seed); the others are the next standard normal draws of the same random state. Each
+        start is solved to ``tol`` and the one with the largest contrast
+        ``mean_i (E[log cosh s_i] - E[log cosh nu])^2`` (``nu`` standard normal: FastICA's
+        negentropy approximation) is kept, among the converged starts when any converged.
+        FastICA has several nearby optima on real embeddings; more starts find the better
+        one at ``n_init`` times the cost. ``n_init=1`` computes no contrast.
 
     Attributes
     ----------
@@ -263,6 +274,13 @@ class ICA(_AxisTransform):
     change_ : float
         Final value of the convergence criterion.
     converged_ : bool
+        The kept start's iterations, final change and convergence.
+    best_init_ : int
+        Index of the kept start (0 with ``n_init=1``).
+    init_contrasts_ : ndarray of shape (n_init,) or None
+        Contrast of every start's solution (see ``n_init``); None with ``n_init=1``.
+    init_n_iter_ : ndarray of shape (n_init,)
+        Iterations of every start.
 
     Examples
     --------
@@ -282,11 +300,12 @@ class ICA(_AxisTransform):
         "progress": [BOOL],
         "solver": [Options(METHODS)],
         "device": [NONE, InstanceOf(str, "a PyTorch device name such as 'cuda'")],
+        "n_init": [Interval(int, 1, None)],
     }
 
     def __init__(self, random_state: Any = None, *, n_components: int | float | None = None,
                  max_iter: int = MAX_ITER, tol: float = TOL, progress: bool = False,
-                 solver: str = "lbfgs", device: str | None = None) -> None:
+                 solver: str = "lbfgs", device: str | None = None, n_init: int = 1) -> None:
         self.random_state = random_state
         self.n_components = n_components
         self.max_iter = max_iter
@@ -294,33 +313,54 @@ class ICA(_AxisTransform):
         self.progress = progress
         self.solver = solver
         self.device = device
+        self.n_init = n_init
 
-    def _w_init(self, k: int) -> np.ndarray:
+    def _w_inits(self, k: int) -> list[np.ndarray]:
         # scikit-learn's starting point for the same seed (a standard normal k x k matrix
         # from RandomState(seed), decorrelated by the solver), with columns flipped where
         # our whitening's eigenvector signs differ from scikit-learn's (first entry positive):
         # FastICA has several fixed points on real embeddings, so the same start is what
-        # makes ICA(random_state=s) land on FastICA(random_state=s)'s solution
+        # makes ICA(random_state=s) land on FastICA(random_state=s)'s solution. Further
+        # starts (n_init > 1) are the next draws of the same random state.
         rng = check_random_state(self.random_state)
-        w = rng.normal(size=(k, k))
         signs = getattr(self, "_start_signs", None)
-        return w if signs is None or signs.shape != (k,) else w * signs
+        starts = []
+        for _ in range(self.n_init):
+            w = rng.normal(size=(k, k))
+            starts.append(w if signs is None or signs.shape != (k,) else w * signs)
+        return starts
 
     def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, SolverResult]:
-        w_init = self._w_init(Z.shape[1])
+        w_inits = self._w_inits(Z.shape[1])
         device_pass = None
         if pass_ is None and self.device is not None:
             from icaxes.decompose.torch_pass import TorchPass
 
             pass_ = device_pass = TorchPass(Z, self.device)
-        callback, close = _progress_callback(self.progress, self.max_iter, self.tol)
+        results = []
         try:
-            result = fastica_symmetric(Z, w_init=w_init, max_iter=self.max_iter, tol=self.tol,
-                                       callback=callback, pass_=pass_, method=self.solver)
+            for w_init in w_inits:
+                callback, close = _progress_callback(self.progress, self.max_iter, self.tol)
+                try:
+                    results.append(fastica_symmetric(
+                        Z, w_init=w_init, max_iter=self.max_iter, tol=self.tol, callback=callback,
+                        pass_=pass_, method=self.solver))
+                finally:
+                    close()
         finally:
-            close()
             if device_pass is not None:
                 device_pass.close()
+        self.init_n_iter_ = np.array([r.n_iter for r in results])
+        if len(results) == 1:
+            self.best_init_, self.init_contrasts_ = 0, None
+        else:
+            # the largest contrast among the converged starts (all of them if none converged);
+            # the first of equals
+            contrasts = np.array([np.mean(logcosh_contrast(Z, r.unmixing)) for r in results])
+            eligible = [i for i, r in enumerate(results) if r.converged] or list(range(len(results)))
+            self.best_init_ = int(max(eligible, key=lambda i: (contrasts[i], -i)))
+            self.init_contrasts_ = contrasts
+        result = results[self.best_init_]
         if not result.converged:
             warnings.warn(
                 f"ICA did not converge: change {result.change:.2e} > tol {self.tol:.0e} after "
