@@ -38,7 +38,7 @@ Algorithm
 Each iteration costs one pass over ``Z``: two GEMMs (``Z W^T`` and ``tanh(Y)^T Z``) in the
 data's dtype (float32 for float32 input) done chunk by chunk on a thread pool so that the
 ``tanh`` and the column sums run on every core while the chunk is still in cache; the k x k
-algebra is float64 (on one BLAS thread below ``ALGEBRA_THREADS_FROM`` axes). Partial sums
+algebra is float64 (on one BLAS thread unless ``_algebra_threaded``). Partial sums
 are added in float64 in chunk order, so results are bit for bit reproducible on one machine
 whatever the number of threads; once they would take more than ``PARTIALS_BYTES`` they are
 streamed (added as they come, a few chunks in flight), so that memory does not grow with
@@ -127,8 +127,10 @@ CURVATURE_EVERY = 10
 #: number of L-BFGS memory pairs
 MEMORY = 20
 
-#: the k x k algebra runs on one BLAS thread below this many axes, on all of them from it
+#: the k x k algebra runs on all BLAS threads from this many axes when the process may use
+#: at least ALGEBRA_THREADS_CPUS CPUs, else on one thread (_algebra_threaded)
 ALGEBRA_THREADS_FROM = 256
+ALGEBRA_THREADS_CPUS = 4
 
 
 @dataclass
@@ -175,6 +177,18 @@ def random_orthogonal(k: int, random_state: np.random.Generator | int | None) ->
     """A random starting rotation drawn from ``random_state``."""
     rng = np.random.default_rng(random_state)
     return symmetric_decorrelation(rng.standard_normal((k, k)))
+
+
+def _algebra_threaded(k: int, n_threads: int | None = None) -> bool:
+    """Whether the k x k algebra of a solve with ``k`` axes runs on threaded BLAS.
+
+    Below ALGEBRA_THREADS_FROM axes it is small next to a pass and threads cost more in
+    synchronisation than they save. On fewer than ALGEBRA_THREADS_CPUS CPUs they cost more
+    whatever the size: OpenBLAS's worker threads keep spinning after a threaded call, and on 2
+    cores they then take the cores from the pass that follows (measured at k = 512, 20,000
+    rows: 2.3-4.3x the CPU time per FastICA step and 2.6x per L-BFGS step, against one thread).
+    """
+    return k >= ALGEBRA_THREADS_FROM and (n_threads or default_threads()) >= ALGEBRA_THREADS_CPUS
 
 
 def default_threads() -> int:
@@ -439,12 +453,11 @@ def fastica_symmetric(
     """
     if method not in METHODS:
         raise ValueError(f"method must be 'lbfgs' or 'fixed-point', got {method!r}")
-    # the k x k algebra (eigh, LU) is small next to a pass below a few hundred axes, and
-    # threaded BLAS on it then spends more in synchronisation than it saves (badly so when
-    # other processes share the cores); from ALGEBRA_THREADS_FROM axes on it is a fifth of
-    # an iteration (k = 1024) and threads pay
+    # the k x k algebra (eigh, LU) runs on one BLAS thread unless it is large and the machine
+    # has cores to spare (_algebra_threaded): threaded BLAS leaves its worker threads spinning
+    # after each call, and on few cores they then compete with the next pass's threads
     k = np.shape(w_init)[0]
-    with _blas_single_thread() if k < ALGEBRA_THREADS_FROM else nullcontext():
+    with nullcontext() if _algebra_threaded(k, n_threads) else _blas_single_thread():
         if pass_ is not None:
             return _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol)
         own = _Pass(np.ascontiguousarray(Z), n_threads)
