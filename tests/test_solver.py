@@ -105,7 +105,7 @@ def test_no_warning_when_converged(laplace_mixture):
 
 def test_change_estimate_tracks_the_exact_criterion(glove_5k):
     """The k^2 first-order estimate is within a factor 2 of the exact criterion near a solution."""
-    from icaxes.decompose.solver import _change_estimate, _fastica_update, _Pass
+    from icaxes.decompose.solver import _change_estimate, _fastica_update, _Pass, _SkewCoords
 
     X = glove_5k.vectors
     w = fit_whitening(X)
@@ -121,6 +121,8 @@ def test_change_estimate_tracks_the_exact_criterion(glove_5k):
         exact = _fastica_update(W, C, a)[1]
         estimate = _change_estimate(C @ W.T, a)
         assert 0.5 * exact <= estimate <= 2.0 * exact, (scale, exact, estimate)
+        # the solver's triangle-vector form gives the same value
+        assert np.isclose(_change_estimate(C @ W.T, a, _SkewCoords(W.shape[0])), estimate, rtol=1e-12)
     p.close()
 
 
@@ -315,3 +317,19 @@ def test_logcosh_contrast_is_zero_for_gaussian_and_positive_for_spiky_columns():
     W = np.linalg.qr(rng.standard_normal((2, 2)))[0]
     np.testing.assert_allclose(logcosh_contrast(gauss, W, chunk_rows=999),
                                logcosh_contrast(gauss @ W.T), rtol=1e-9)
+
+
+def test_cayley_step_is_the_cayley_rotation_and_stays_orthogonal():
+    from icaxes.decompose.solver import _cayley_apply, _SkewCoords
+
+    rng = np.random.default_rng(4)
+    k = 7
+    W = random_orthogonal(k, 1)
+    coords = _SkewCoords(k)
+    D = coords.matrix(0.3 * rng.standard_normal(k * (k - 1) // 2))
+    np.testing.assert_array_equal(D, -D.T)
+    eye = np.eye(k)
+    expected = np.linalg.solve(eye - D / 2, eye + D / 2) @ W
+    got = _cayley_apply(D, W)
+    np.testing.assert_allclose(got, expected, atol=1e-13)
+    np.testing.assert_allclose(got @ got.T, eye, atol=1e-13)

@@ -17,7 +17,8 @@ Algorithm
        steps, or after 100 steps (plain FastICA can cycle between two rotations when some
        axes are nearly Gaussian, and crawls in high dimension from a random start).
     2. Quasi-Newton phase on the orthogonal group: ``W <- cay(D) W`` with the Cayley
-       rotation ``cay(D) = (I - D/2)^{-1} (I + D/2)`` (one k x k LU solve) and ``D`` skew
+       rotation ``cay(D) = (I - D/2)^{-1} (I + D/2)``, applied as ``2 (I - D/2)^{-1} W - W``
+       (one k x k LU solve against ``W``, no product), and ``D`` skew
        from L-BFGS on the relative gradient ``G = skew(M)``, ``M = s_i E[tanh(y_i) y_j]``,
        preconditioned by the diagonal Hessian approximation ``(kappa_i + kappa_j)/2``,
        ``kappa_i = s_i (E[1 - tanh^2 y_i] - E[y_i tanh y_i])`` (the signs ``s_i`` make every
@@ -33,7 +34,17 @@ Algorithm
        estimate is an increase is halved. A log cosh objective in float32 cannot resolve
        the tiny decreases of the last iterations anyway (they fall below its rounding), so
        comparing objective values made the search backtrack on noise; the estimate does
-       not, and every iteration is a single pass.
+       not, and every iteration is a single pass. The L-BFGS memory (20 pairs), gradient,
+       preconditioner and step are vectors of the strict upper triangle (``_SkewCoords``),
+       updated with BLAS dot and axpy: at k = 1,024 full-matrix arithmetic on 40 stored
+       matrices cost about as much as a k x k GEMM per iteration.
+
+Where the k x k work goes (per iteration, float64): a FastICA step is one k x k
+``eigh`` and three products (the symmetric decorrelation), an L-BFGS step one product
+(``M = C W^T``) and one LU solve; the exact stopping test of the last L-BFGS iterations is a
+FastICA step's work. Against the pass (``4 n k^2`` float32 flops) that is a fraction of about
+``k / n`` times a small constant: it matters at a few dozen rows per dimension
+(benchmarks/bench_iteration.py measures it).
 
 Each iteration costs one pass over ``Z``: two GEMMs (``Z W^T`` and ``tanh(Y)^T Z``) in the
 data's dtype (float32 for float32 input) done chunk by chunk on a thread pool so that the
@@ -333,14 +344,23 @@ def _fastica_update(W: np.ndarray, C: np.ndarray, a: np.ndarray) -> tuple[np.nda
     return W_fp, change
 
 
-def _change_estimate(M: np.ndarray, a: np.ndarray) -> float:
+def _change_estimate(M: np.ndarray, a: np.ndarray, coords: _SkewCoords | None = None) -> float:
     """First-order estimate of the convergence criterion, in k^2 work (no eigendecomposition).
 
     The FastICA update is ``W_fp = polar(K) W`` with ``K = M - diag(a)``. With the rows of
     ``K`` signed so that its diagonal ``d`` is positive, ``polar(K) = I + Omega + O(|Omega|^2)``
     with ``Omega_ij = (K_ij - K_ji) / (d_i + d_j)``, so row ``i`` turns by ``|Omega_i|`` and
-    ``1 - |cos|`` is about ``|Omega_i|^2 / 2``.
+    ``1 - |cos|`` is about ``|Omega_i|^2 / 2``. With ``coords`` the same value is computed on
+    the strict upper triangle (no k x k temporaries).
     """
+    if coords is not None:
+        d = np.diag(M) - a
+        omega = coords.signed_skew(M, np.sign(d))  # half of sign(d_i) K_ij - sign(d_j) K_ji
+        omega /= np.maximum(coords.outer_sum(np.abs(d)), np.finfo(float).tiny)
+        np.square(omega, out=omega)
+        rows = np.bincount(coords.i, omega, minlength=coords.k)
+        rows += np.bincount(coords.j, omega, minlength=coords.k)
+        return float(2.0 * np.max(rows))  # (2 omega)^2 / 2
     K = M - np.diag(a)
     d = np.diag(K)
     K = np.sign(d)[:, None] * K
@@ -522,7 +542,7 @@ def _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol) -> Solver
             g = None
             mem_s.clear()
             mem_y.clear()
-        change = _change_estimate(M, a)
+        change = _change_estimate(M, a, coords)
         if change < CHECK_FACTOR * tol or it == max_iter:  # exact criterion near the end only
             W_fp, change = _fastica_update(W, C, a)
             if change < tol or it == max_iter:
