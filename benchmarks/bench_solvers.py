@@ -10,6 +10,14 @@ Usage::
     python benchmarks/bench_solvers.py glove50 [--rows N] [--out results.json]
     python benchmarks/bench_solvers.py synth1024
     python benchmarks/bench_solvers.py synth1024 --solvers floor,icaxes,icaxes-device,sklearn --device cuda
+    python benchmarks/bench_solvers.py chive-ja --rows 20000 --stable-seeds 1,2
+    python benchmarks/bench_solvers.py selfcheck
+
+With scikit-learn in the run (or ``--ref``) it also prints the solution criterion of
+RESULTS.md for every solver: scikit-learn's convergence criterion at its sources, the log cosh
+contrast against scikit-learn's for the same seed, and the stable axes (those that the extra
+scikit-learn runs of ``--stable-seeds`` agree on) matched at |r| >= 0.99; and the old "same
+fixed point" figures.
 
 ``icaxes-device`` is ``ICA(device=...)``: the solver's passes on a PyTorch device (a GPU).
 """
@@ -89,7 +97,16 @@ def load(data: str, rows: int | None) -> np.ndarray:
         return np.ascontiguousarray(X[:, X.std(axis=0) > 1e-6])
     if data == "synth1024":
         return synth1024(rows)[0]
-    raise SystemExit(f"unknown data set {data!r}")
+    # any other icaxes source (use:en:20000, chive-ja, fasttext-fr, ...): all its columns but
+    # the constant ones (which cannot be whitened)
+    from icaxes.errors import IcaxesError
+    from icaxes.io.sources import load_embeddings
+
+    try:
+        X = load_embeddings(data, limit=rows).vectors
+    except IcaxesError as exc:
+        raise SystemExit(f"data set {data!r}: {exc}") from None
+    return np.ascontiguousarray(X[:, X.std(axis=0) > 1e-6], dtype=np.float32)
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -317,7 +334,8 @@ def self_check() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", choices=["glove50", "synth1024", "minilm384", "selfcheck"])
+    ap.add_argument("data", help="glove50, minilm384, synth1024, selfcheck (the criterion's own check), "
+                                 "or any icaxes source such as use:en:20000, chive-ja, fasttext-fr")
     ap.add_argument("--rows", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0, help="seed of every solver's start")
     ap.add_argument("--worker", default=None)
