@@ -98,7 +98,7 @@ from icaxes.params import MAX_ITER, TOL
 
 #: Version of the solver and its start point: bump it whenever either changes the axes a fit
 #: returns, so that caches of fitted models (``icaxes evaluate``, ``icaxes universal``) refit.
-SOLVER_VERSION = 1
+SOLVER_VERSION = 2
 
 #: rows per chunk of the fused pass: Y (chunk x k float32) stays in L2 for k <= 300
 CHUNK_ROWS = 2048
