@@ -60,8 +60,13 @@ def test_axes_filters(glove_20k_dir):
     res = _run("axes", glove_20k_dir, "--json", "--alpha", "--max-rank", "1000", "-k", "5")
     assert res.exit_code == 0, res.output
     import icaxes
+    from icaxes.io.filters import RowSelection
 
-    first = set(icaxes.load_embeddings("glove-6b-50d", limit=1000).tokens)
+    # --max-rank N: among the N most frequent tokens that pass the model's filter (and --alpha)
+    emb = icaxes.load_embeddings("glove-6b-50d", limit=20000)
+    rows = RowSelection(1000, "content+alpha").rows(emb.tokens, emb.frequencies, "en")
+    first = {emb.tokens[i] for i in rows}
+    assert len(first) == 1000
     for r in json.loads(res.stdout):
         assert all(t.isalpha() and t in first for t in r["top"]), r
     pca = json.loads(_run("axes", glove_20k_dir, "--json", "-m", "pca").stdout)

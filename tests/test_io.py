@@ -216,7 +216,7 @@ def test_fasttext_fr_one_frequent_word_per_row(fr):
     from icaxes.io.spacy_tables import package_vocab
 
     assert fr.dim == 300 and len(fr) == 3000
-    assert fr.tokens[:4] == ["de", "la", "et", "le"]
+    assert fr.tokens[:4] == ["de", "la", "le", "et"]  # wordfreq's order (case variants merged)
     assert all(is_clean(t) for t in fr.tokens)
     assert np.all(np.diff(fr.frequencies) <= 0)  # ordered by wordfreq frequency
     assert {"Paris", "France", "maison"} <= set(fr.tokens)
@@ -239,13 +239,18 @@ def test_fasttext_fr_one_frequent_word_per_row(fr):
         assert wordfreq.word_frequency(token, "fr") >= best
 
 
-def test_fasttext_fr_case_variants_share_frequency(fr):
-    # wordfreq ignores case; the upper-case rows must not outrank the lower-case word
-    assert fr.row("de") < fr.row("De")
-    assert fr.frequencies[fr.row("de")] > 10 * fr.frequencies[fr.row("De")]
-    low = icaxes.load_embeddings("fasttext-fr", limit=3000, lowercase=True)
-    np.testing.assert_array_equal(low.vector("de"), fr.vector("de"))
-    assert low.metadata["duplicates_dropped"] > 0
+def test_fasttext_fr_cleaning_merges_case_variants_and_drops_elisions(fr):
+    # one row per case-folded word: of de/De/DE the first (most frequent) table row is kept
+    folded = [t.casefold() for t in fr.tokens]
+    assert len(set(folded)) == len(folded)
+    assert "de" in fr.index and "De" not in fr.index and "Paris" in fr.index
+    full = icaxes.load_embeddings("fasttext-fr")
+    for bad in ("s’", "s'", "j’", "L’", "D'", "l’homme", "qu", "trÈs", "COmme", "Tu", "d"):
+        assert bad not in full.index, bad
+    assert not [t for t in full.tokens if t[:2].lower() in ("l'", "d'", "l’", "d’")]
+    meta = full.metadata
+    assert meta["variants_merged"] > 1000 and meta["fragment_words_skipped"] > 0
+    assert "case variants" in meta["cleaning"] and meta["lang"] == "fr"
 
 
 def test_chive_ja_loads_japanese_words():

@@ -9,6 +9,7 @@ from typing import Any
 
 from icaxes.decompose.estimator import ICA, PCA
 from icaxes.io.atomic import atomic_dir, check_output_dir
+from icaxes.io.filters import DEFAULT_SELECTION, RowSelection
 from icaxes.io.sources import load_embeddings
 from icaxes.model import AxisModel, fit_ica, fit_pca
 from icaxes.params import MAX_ITER, TOL, validate_params
@@ -28,9 +29,13 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                tol: float = TOL, progress: bool = False, format: str | None = None,
                clean: bool | None = None, solver: str = "lbfgs",
                n_components: int | float | None = None, device: str | None = None,
-               allow_pickle: bool = False, force: bool = False) -> FitResult:
+               allow_pickle: bool = False, force: bool = False,
+               select: RowSelection | None = DEFAULT_SELECTION) -> FitResult:
     """Load ``source``, fit ICA and PCA, and (if ``output`` is given) save ``output/ica`` and ``output/pca``.
 
+    ``select`` chooses the rows both models are fitted on and read from (default: the 50,000
+    most frequent content words, see :class:`~icaxes.io.filters.RowSelection`; None fits
+    and reads every row); every token of the source gets its components either way.
     ``n_components`` keeps that many whitened (principal) components in both models
     (default: all). ``device`` runs the ICA solver's passes on a PyTorch device (see
     :class:`~icaxes.ICA`). ``allow_pickle`` lets gensim files be unpickled (see
@@ -53,8 +58,8 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                           token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean,
                           allow_pickle=allow_pickle)
     ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver,
-                  n_components=n_components, device=device)
-    pca = fit_pca(emb, n_components=n_components)
+                  n_components=n_components, device=device, select=select)
+    pca = fit_pca(emb, n_components=n_components, select=select)
     if output is not None:
         with atomic_dir(output, force=force, inputs=inputs) as tmp:
             ica.save(tmp / "ica")
@@ -62,7 +67,8 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
             (tmp / "run.json").write_text(json.dumps(
                 {"source": str(source), "limit": limit, "seed": seed, "lowercase": lowercase,
                  "dedupe": dedupe, "filter": token_filter, "clean": clean, "max_iter": max_iter,
-                 "tol": tol, "solver": solver, "n_components": n_components, "device": device},
+                 "tol": tol, "solver": solver, "n_components": n_components, "device": device,
+                 "select": None if select is None else select.to_dict()},
                 indent=2), encoding="utf-8")
     return FitResult(ica, pca)
 

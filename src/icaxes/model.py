@@ -34,6 +34,7 @@ from icaxes.interpret.axes import (
 )
 from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, check_finite, unknown_token_message
+from icaxes.io.filters import RowSelection
 from icaxes.io.model_format import FORMAT_VERSION, read_model_folder
 from icaxes.params import MAX_ITER, TOL
 
@@ -73,8 +74,12 @@ class AxisModel:
         self._index: dict[str, int] | None = None
         self._normalized: np.ndarray | None = None
         self._alpha: np.ndarray | None = None
-        if self.labels is None:
-            self.labels = [", ".join(self.top_tokens(k, 3)) for k in range(self.n_axes)]
+        self._display_mask: np.ndarray | None = None
+        if self.labels is None:  # a model made by hand or saved without labels: tokens only
+            from icaxes.interpret.labels import token_labels
+
+            labels = token_labels([self.top_tokens(k, 3) for k in range(self.n_axes)])
+            self.labels = [lab.label for lab in labels]
 
     # --------------------------------------------------------------- basics
     def __repr__(self) -> str:
@@ -111,6 +116,43 @@ class AxisModel:
             self._normalized = normalize_rows(self.components)
         return self._normalized
 
+    @property
+    def display(self) -> RowSelection:
+        """The tokens an axis is read from (top tokens, labels, figures, the explorer).
+
+        Saved in ``metadata["display"]``; ``icaxes fit`` sets it to the rows ICA was fitted
+        on. A model without one reads every row. See :meth:`with_display`.
+        """
+        return RowSelection.from_dict(self.metadata.get("display") if isinstance(self.metadata, dict)
+                                      else None)
+
+    @property
+    def display_mask(self) -> np.ndarray | None:
+        """Boolean mask of the rows in :attr:`display` (None: every row)."""
+        sel = self.display
+        if sel.everything:
+            return None
+        if self._display_mask is None:
+            mask = np.zeros(len(self.tokens), dtype=bool)
+            mask[sel.rows(self.tokens, self.frequencies, _lang(self.metadata))] = True
+            self._display_mask = mask
+        return self._display_mask
+
+    def with_display(self, display: RowSelection, *, wordnet: Any = None) -> AxisModel:
+        """The same axes read from other tokens: a new model whose labels and categories are
+        recomputed from its top tokens among ``display`` (arrays are shared, not copied)."""
+        meta = {**(self.metadata if isinstance(self.metadata, dict) else {}),
+                "display": display.to_dict()}
+        mask = None
+        if not display.everything:
+            mask = np.zeros(len(self.tokens), dtype=bool)
+            mask[display.rows(self.tokens, self.frequencies, _lang(self.metadata))] = True
+        labels, categories = _axis_labels(self.tokens, self.normalized, mask, wordnet)
+        new = AxisModel(self.tokens, self.components, self.transform, self.method, self.frequencies,
+                        meta, labels, categories)
+        new._index, new._normalized, new._display_mask = self._index, self._normalized, mask
+        return new
+
     def row(self, token: str) -> int:
         """Row of ``token``; raises :class:`~icaxes.errors.UnknownTokenError`."""
         from icaxes.errors import UnknownTokenError
@@ -128,7 +170,7 @@ class AxisModel:
     # ------------------------------------------------------- interpretation
     def top_tokens(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
                    max_rank: int | None = None, alpha_only: bool = False,
-                   end: str = "positive") -> list[str]:
+                   end: str = "positive", display: bool = True) -> list[str]:
         """The ``k`` tokens with the largest normalised component on ``axis``.
 
         Parameters
@@ -144,19 +186,22 @@ class AxisModel:
         end : {"positive", "negative"}
             ``"negative"`` gives the bottom ``k`` instead: the most negative components, most
             negative first (the short tail opposite the axis's spike).
+        display : bool, default True
+            Only tokens of :attr:`display` (the model's saved selection, by default the rows
+            ICA was fitted on); False reads every row.
         """
         return [self.tokens[i] for i in self.top_indices(axis, k, min_frequency=min_frequency,
                                                           max_rank=max_rank, alpha_only=alpha_only,
-                                                          end=end)]
+                                                          end=end, display=display)]
 
     def top_indices(self, axis: int, k: int = 10, *, min_frequency: float | None = None,
                     max_rank: int | None = None, alpha_only: bool = False,
-                    end: str = "positive") -> np.ndarray:
+                    end: str = "positive", display: bool = True) -> np.ndarray:
         """Row indices of :meth:`top_tokens`."""
         axis = self._check_axis(axis)
         if end not in ("positive", "negative"):
             raise InputError(f"end must be 'positive' or 'negative', got {end!r}")
-        allowed = None
+        allowed = self.display_mask if display else None
         if min_frequency is not None:
             if self.frequencies is None:
                 raise InputError("min_frequency needs token frequencies, which this model lacks")
@@ -380,6 +425,12 @@ class AxisModel:
                    meta.get("metadata") or {}, meta.get("labels"), meta.get("categories"))
 
 
+def _lang(metadata: Any) -> str | None:
+    """The language of a source's tokens, where its metadata says (``"lang"``)."""
+    lang = metadata.get("lang") if isinstance(metadata, dict) else None
+    return str(lang) if lang else None
+
+
 def _jsonable(v: Any) -> bool:
     return v is None or isinstance(v, (bool, int, float, str))
 
@@ -429,26 +480,53 @@ def _check_components(emb: Embeddings, n_components: int | None) -> None:
                      f"keep at most {emb.dim} components")
 
 
-def _fit(emb: Embeddings, est: _AxisTransform, method: str, fit_rows: Sequence[int] | None) -> AxisModel:
+def _fit(emb: Embeddings, est: _AxisTransform, method: str, fit_rows: Sequence[int] | None,
+         select: RowSelection | None) -> AxisModel:
     _check_components(emb, getattr(est, "n_components", None))
     X = _prepare(emb)
+    if select is not None:
+        if fit_rows is not None:
+            raise InputError("give fit_rows or select, not both")
+        fit_rows = None if select.everything else select.rows(emb.tokens, emb.frequencies,
+                                                                   _lang(emb.metadata))
     est.fit(X if fit_rows is None else np.asarray(X[np.asarray(fit_rows)]))
     comps = est.transform(X).astype(np.float32, copy=False)
     meta = dict(emb.metadata)
     meta.update(n_tokens=len(emb), dim=emb.dim,
                 fit_rows=len(emb) if fit_rows is None else len(fit_rows))
-    model = AxisModel(list(emb.tokens), comps, est, method, emb.frequencies, meta)
-    from icaxes.interpret.labels import label_axes_or_tokens
-
-    # labels are cheap (top tokens + a cached WordNet table) and saved with the model
-    labels = label_axes_or_tokens(model)
-    model.labels = [lab.label for lab in labels]
-    model.categories = [lab.category for lab in labels]
+    if select is not None:
+        meta["display"] = select.to_dict()
+    tokens = list(emb.tokens)
+    normalized = normalize_rows(comps)
+    mask = None
+    if select is not None and not select.everything:
+        mask = np.zeros(len(tokens), dtype=bool)
+        mask[select.rows(tokens, emb.frequencies, _lang(emb.metadata))] = True
+    labels, categories = _axis_labels(tokens, normalized, mask)
+    model = AxisModel(tokens, comps, est, method, emb.frequencies, meta, labels, categories)
+    model._normalized, model._display_mask = normalized, mask
     return model
+
+
+def _axis_labels(tokens: list[str], normalized: np.ndarray, mask: np.ndarray | None,
+                 wordnet: Any = None) -> tuple[list[str], list[str | None]]:
+    """Labels and categories of every axis from its top tokens among the ``mask`` rows.
+
+    The one place labels are made: :func:`fit_ica`, :func:`fit_pca` and
+    :meth:`AxisModel.with_display` call it and pass the result to the model, which saves it.
+    """
+    from icaxes.interpret.labels import LABEL_TOP, label_tops_or_tokens
+
+    tops = [[tokens[i] for i in top_rows(normalized[:, a], LABEL_TOP, mask)]
+            for a in range(normalized.shape[1])]
+    vocabulary = tokens if mask is None else [tokens[i] for i in np.flatnonzero(mask)]
+    labels = label_tops_or_tokens(tops, vocabulary, wordnet=wordnet)
+    return [lab.label for lab in labels], [lab.category for lab in labels]
 
 
 def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = MAX_ITER, tol: float = TOL,
             n_components: int | float | None = None, fit_rows: Sequence[int] | None = None,
+            select: RowSelection | None = None,
             progress: bool = False, solver: str = "lbfgs", device: str | None = None) -> AxisModel:
     """Fit ICA on embeddings and return the :class:`AxisModel` of all their rows.
 
@@ -462,18 +540,26 @@ def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = MAX_ITER, 
         Whitened components kept (default: all; a float in (0, 1): a fraction of the variance).
     fit_rows : sequence of int, optional
         Fit on these rows only (a sample), then transform all rows.
+    select : RowSelection, optional
+        Fit on the rows it selects (e.g. ``RowSelection()``: the 50,000 most frequent
+        content words, what ``icaxes fit`` does), transform all rows, and read the axes
+        (top tokens, labels) from the same rows: it becomes the model's :attr:`AxisModel.display`.
+        Default: fit on every row (or ``fit_rows``) and read every row.
     progress : bool
         Show a progress bar.
     """
     est = ICA(random_state=seed, n_components=n_components, max_iter=max_iter, tol=tol,
               progress=progress, solver=solver, device=device)
-    return _fit(emb, est, "ica", fit_rows)
+    return _fit(emb, est, "ica", fit_rows, select)
 
 
 def fit_pca(emb: Embeddings, *, n_components: int | float | None = None,
-            fit_rows: Sequence[int] | None = None) -> AxisModel:
-    """Fit the PCA baseline (whitened, positive skew, sorted by skewness) on embeddings."""
-    return _fit(emb, PCA(n_components=n_components), "pca", fit_rows)
+            fit_rows: Sequence[int] | None = None, select: RowSelection | None = None) -> AxisModel:
+    """Fit the PCA baseline (whitened, positive skew, sorted by skewness) on embeddings.
+
+    ``fit_rows`` and ``select`` work as in :func:`fit_ica`.
+    """
+    return _fit(emb, PCA(n_components=n_components), "pca", fit_rows, select)
 
 
 def load_model(path: str | Path, method: str = "ica") -> AxisModel:

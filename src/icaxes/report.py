@@ -62,10 +62,12 @@ class Report:
 
 
 def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = None):
-    """One row per axis: ``method, axis, skewness, kurtosis, label, category, top_tokens``.
+    """One row per axis: ``method, axis, skewness, kurtosis, label, category, top_tokens, top_all``.
 
-    With ``max_rank``, a column ``top_frequent`` lists the top tokens among the first
-    ``max_rank`` rows (the most frequent words).
+    ``label``, ``category`` and ``top_tokens`` are the model's own (read from its display rows,
+    the same everywhere); ``top_all`` lists the top tokens of every row. With ``max_rank``, the
+    model is first read from its ``max_rank`` most frequent display tokens
+    (:meth:`~icaxes.model.AxisModel.with_display`).
 
     Returns
     -------
@@ -73,9 +75,10 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = N
     """
     import pandas as pd
 
+    model = _with_rank(model, max_rank)
     skew, kurt = axis_skew_kurt(model)
     cats = model.categories or [None] * model.n_axes
-    table = pd.DataFrame({
+    return pd.DataFrame({
         "method": model.method,
         "axis": np.arange(model.n_axes),
         "skewness": np.round(skew, 4),
@@ -83,11 +86,31 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = N
         "label": model.labels,
         "category": [c or "" for c in cats],
         "top_tokens": [" ".join(model.top_tokens(a, top)) for a in range(model.n_axes)],
+        "top_all": [" ".join(model.top_tokens(a, top, display=False)) for a in range(model.n_axes)],
     })
-    if max_rank is not None:
-        table["top_frequent"] = [" ".join(model.top_tokens(a, top, max_rank=max_rank))
-                                 for a in range(model.n_axes)]
-    return table
+
+
+def _with_rank(model: AxisModel, max_rank: int | None) -> AxisModel:
+    """The model read from its ``max_rank`` most frequent display tokens (labels recomputed)."""
+    if max_rank is None:
+        return model
+    from icaxes.io.filters import RowSelection
+
+    return model.with_display(RowSelection(max_rank, model.display.filter))
+
+
+def showcase_word(model: AxisModel, prefer: tuple[str, ...] = ("ferrari",), among: int = 5000) -> str:
+    """A word whose composition the report shows: the first of ``prefer`` the model reads, else
+    the frequent display token that lies furthest between two axes (largest second weight)."""
+    mask = model.display_mask
+    for word in prefer:
+        row = model.index.get(word)
+        if row is not None and (mask is None or mask[row]):
+            return word
+    rows = np.arange(len(model.tokens)) if mask is None else np.flatnonzero(mask)
+    rows = rows[:among]
+    second = -np.sort(-np.asarray(model.normalized[rows], dtype=np.float64), axis=1)[:, 1]
+    return model.tokens[int(rows[int(np.argmax(second))])]
 
 
 def _nongaussianity(ica: AxisModel, pca: AxisModel, seed: int):
@@ -114,7 +137,8 @@ def _explorer(ica: AxisModel, pca: AxisModel, path: Path, name: str) -> Path | N
 def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: str = "",
                  scatter: tuple[int | str, int | str] | None = None, n_axes: int = 10,
                  seed: int = 0, run: dict[str, Any] | None = None, explorer: bool = True,
-                 step: Progress | None = None, max_rank: int | None = None) -> Report:
+                 step: Progress | None = None, max_rank: int | None = None,
+                 word: str | None = None) -> Report:
     """Write the report of an ICA model and its PCA baseline into ``folder`` (not atomic).
 
     Parameters
@@ -125,7 +149,8 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
     name : str
         Name of the embeddings (titles).
     scatter : (x, y), optional
-        Axes of the scatter figure (see :func:`icaxes.viz.resolve_axis`).
+        Axes of the scatter figure (see :func:`icaxes.viz.resolve_axis`); default: the two
+        strongest axes of ``word``.
     n_axes : int, default 10
         Axes in the heatmap.
     seed : int
@@ -137,8 +162,10 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
     step : callable, optional
         Called with a short description before each step (progress display).
     max_rank : int, optional
-        Figures and the page show top tokens among the first ``max_rank`` rows (the most
-        frequent words); ``axes.csv`` keeps both lists.
+        Read the axes from the ``max_rank`` most frequent of the models' display tokens
+        (labels recomputed); default: the models' own display rows.
+    word : str, optional
+        The word whose composition opens the page (default: :func:`showcase_word`).
     """
     if len(ica.tokens) != len(pca.tokens) or ica.tokens[:1000] != pca.tokens[:1000]:
         from icaxes.errors import DimensionMismatchError
@@ -146,16 +173,24 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
         raise DimensionMismatchError(
             f"the ICA model has {len(ica.tokens):,} tokens and the PCA model {len(pca.tokens):,} "
             "(or in another order); pass the two models of one fit (icaxes fit writes both)")
+    ica, pca = _with_rank(ica, max_rank), _with_rank(pca, max_rank)
     folder = Path(folder)
     step = step or (lambda _msg: None)
+    word = word or showcase_word(ica)
+    if word not in ica.index:
+        from icaxes.errors import UnknownTokenError
+        from icaxes.io.embeddings import unknown_token_message
+
+        raise UnknownTokenError(unknown_token_message(word, ica.index))
+    if scatter is None:  # the word's two strongest axes: it lies between their spikes
+        first, second = (p.axis for p in ica.explain(word, 2))
+        scatter = (first, second)
     step("figures")
-    figures = write_figures(ica, pca, folder / "figures", n_axes=n_axes, scatter=scatter, name=name,
-                            max_rank=max_rank)
+    figures = write_figures(ica, pca, folder / "figures", n_axes=n_axes, scatter=scatter, name=name)
     step("axis table")
     import pandas as pd
 
-    table = pd.concat([axes_table(ica, max_rank=max_rank), axes_table(pca, max_rank=max_rank)],
-                      ignore_index=True)
+    table = pd.concat([axes_table(ica), axes_table(pca)], ignore_index=True)
     axes_csv = folder / "axes.csv"
     with atomic_file(axes_csv) as tmp:
         table.to_csv(tmp, index=False)
@@ -169,8 +204,9 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
         step("explorer page")
         explorer_html = _explorer(ica, pca, folder / "explorer.html", name or "embeddings")
     step("index.html")
-    summary = _summary(ica, pca, n_axes, {**(run or {}), "display_rank": max_rank})
-    page = _page(ica, pca, figures, folder, name, summary, ng, explorer_html is not None, max_rank)
+    summary = _summary(ica, pca, n_axes, {**(run or {}), "display": ica.display.to_dict(),
+                                          "word": word, "scatter": list(_scatter_axes(ica, scatter))})
+    page = _page(ica, pca, figures, folder, name, summary, ng, explorer_html is not None)
     index = folder / "index.html"
     with atomic_file(index) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -203,13 +239,18 @@ def _moved(rep: Report, old: Path, new: Path) -> Report:
 
 
 # ----------------------------------------------------------------------------- content
+def _scatter_axes(model: AxisModel, scatter: tuple[int | str, int | str]) -> tuple[int, int]:
+    from icaxes.viz.figures import resolve_axis
+
+    return resolve_axis(model, scatter[0]), resolve_axis(model, scatter[1])
+
+
 def _summary(ica: AxisModel, pca: AxisModel, n_axes: int, run: dict[str, Any]) -> dict[str, Any]:
     est = ica.transform
     s_ica, k_ica = axis_skew_kurt(ica)
     s_pca, k_pca = axis_skew_kurt(pca)
-    r = run.get("display_rank")
-    d_ica = block_means(heatmap_data(ica, n_axes, max_rank=r)[0], 5)
-    d_pca = block_means(heatmap_data(pca, n_axes, max_rank=r)[0], 5)
+    d_ica = block_means(heatmap_data(ica, n_axes)[0], 5)
+    d_pca = block_means(heatmap_data(pca, n_axes)[0], 5)
     return {
         **run,
         "tokens": len(ica.tokens),
@@ -232,17 +273,52 @@ def _img(path: Path) -> str:
     return f"data:image/png;base64,{data}"
 
 
-def _axes_html(model: AxisModel, max_rank: int | None = None) -> str:
+def _tag(category: str | None) -> str:
+    return f"[{category}]" if category else ""
+
+
+def _axes_html(model: AxisModel, n: int | None = None, top: int = TOP_TOKENS, stats: bool = True) -> str:
     skew, kurt = axis_skew_kurt(model)
+    cats = model.categories or [None] * model.n_axes
     rows = []
-    for a in range(model.n_axes):
-        cat = (model.categories or [None] * model.n_axes)[a]
-        toks = ", ".join(html.escape(t) for t in model.top_tokens(a, TOP_TOKENS, max_rank=max_rank))
-        rows.append(f"<tr><td class=n>{a}</td><td class=n>{skew[a]:.2f}</td><td class=n>{kurt[a]:.1f}</td>"
-                    f"<td>{html.escape(cat or '')}</td><td>{toks}</td></tr>")
-    return ("<table><thead><tr><th>axis</th><th>skewness</th><th>kurtosis</th><th>WordNet "
-            "category</th><th>top tokens (normalised components)</th></tr></thead><tbody>"
+    for a in range(model.n_axes if n is None else min(n, model.n_axes)):
+        toks = ", ".join(html.escape(t) for t in model.top_tokens(a, top))
+        num = f"<td class=n>{skew[a]:.2f}</td><td class=n>{kurt[a]:.1f}</td>" if stats else ""
+        rows.append(f"<tr><td class=n>{a}</td><td class=tag>{html.escape(_tag(cats[a]))}</td><td>{toks}</td>"
+                    f"{num}</tr>")
+    head = "<th>skewness</th><th>kurtosis</th>" if stats else ""
+    return ("<table class=axes><thead><tr><th>axis</th><th>WordNet category</th><th>top words "
+            f"(largest normalised component)</th>{head}</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
+
+
+def _composition_html(model: AxisModel, word: str, top: int = 5) -> str:
+    """``ferrari = 0.52 [cars] + 0.41 (italian, ...) + ...`` as a small table."""
+    e = html.escape
+    parts = model.explain(word, top)
+    needed = model.axes_needed(word, 0.8)
+    rows = "".join(
+        f"<tr><td class=n>{p.weight:+.2f}</td><td class=n>{p.share:.0%}</td><td class=n>{p.axis}</td>"
+        f"<td>{e(p.label)}</td></tr>" for p in parts)
+    formula = " + ".join(f"{p.weight:.2f} &times; axis {p.axis}" for p in parts[:3])
+    return (f"<p class=formula><b>{e(word)}</b> = {formula} + &hellip;</p>"
+            "<table><thead><tr><th>weight</th><th>share</th><th>axis</th><th>axis label</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table><p class=sub>The shares are squared weights (they sum to "
+            f"100% over all {model.n_axes} axes); {needed} axes hold 80% of {e(word)}.</p>")
+
+
+def _between_html(model: AxisModel, x: int, y: int) -> str:
+    from icaxes.viz.figures import scatter_tokens
+
+    groups = scatter_tokens(model, x, y)
+    e = html.escape
+
+    def words(key: str) -> str:
+        return ", ".join(e(model.tokens[i]) for i in groups[key]) or "none"
+
+    return (f"<p>Spike of axis {x} ({e((model.labels or [''] * model.n_axes)[x])}): {words('x')}.<br>"
+            f"Spike of axis {y} ({e((model.labels or [''] * model.n_axes)[y])}): {words('y')}.<br>"
+            f"<b>Between the spikes</b> (large on both axes): {words('both')}.</p>")
 
 
 def _ng_html(ng: Any) -> str:
@@ -267,20 +343,43 @@ figure.wide img{max-width:100%}
 figcaption{color:#555;font-size:.92em}.ok{color:#1a7f37}.bad{color:#b42318}
 dl.kv{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em}dl.kv dt{color:#666}
 dl.kv dd{margin:0}nav a{margin-right:1em}details{margin:.6em 0}
+.first{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:0 2em}
+.first figure{margin:.4em 0}.first figure img{max-width:100%}.first figcaption{display:none}
+.first h2{margin-top:.8em}@media (max-width:900px){.first{display:block}}
+table.axes td{padding:.15em .5em}td.tag{color:#8a4b00;white-space:nowrap}
+p.formula{font-size:1.15em;margin:.4em 0}
 """
 
 
+def _figure_html(key: str, caption: str, figures: dict[str, list[Path]], folder: Path) -> str:
+    e = html.escape
+    paths = figures.get(key, [])
+    png = next((p for p in paths if p.suffix == ".png"), None)
+    if png is None:
+        return ""
+    links = " ".join(f'<a href="{e(p.relative_to(folder).as_posix())}">{p.suffix[1:].upper()}</a>'
+                     for p in paths)
+    wide = ' class="wide"' if key in ("heatmap", "moments", "spiky") else ""
+    return (f'<figure id="fig-{key}"{wide}><img alt="{e(key)}" src="{_img(png)}">'
+            f"<figcaption>{e(caption)} ({links})</figcaption></figure>")
+
+
+#: axes listed on the first screen of the report
+FIRST_AXES = 12
+
+
 def _page(ica: AxisModel, pca: AxisModel, figures: dict[str, list[Path]], folder: Path, name: str,
-          summary: dict[str, Any], ng: Any, explorer: bool, max_rank: int | None = None) -> str:
+          summary: dict[str, Any], ng: Any, explorer: bool) -> str:
     e = html.escape
     conv = ("<span class=ok>converged</span>" if summary["converged"]
             else "<span class=bad>NOT converged</span>")
+    display = ica.display
     facts = [("embeddings", e(str(summary.get("source", name or "?")))),
-             ("tokens", f"{summary['tokens']:,}"), ("dimensions", str(summary["dimensions"])),
+             ("tokens", f"{summary['tokens']:,} (every one gets its components)"),
+             ("dimensions", str(summary["dimensions"])),
              ("ICA fitted on", f"{summary['fit_rows']:,} rows"),
+             ("words shown", e(display.describe())),
              ("seed", str(summary.get("seed", ""))),
-             ("tokens shown", f"the {max_rank:,} most frequent (axes.csv also lists the top tokens "
-                              "of all rows)" if max_rank else ""),
              ("fit time (ICA + PCA)",
               f"{summary['fit_seconds']:.0f} s" if "fit_seconds" in summary else "")]
     facts = [(k, v) for k, v in facts if v]
@@ -296,35 +395,38 @@ def _page(ica: AxisModel, pca: AxisModel, figures: dict[str, list[Path]], folder
         f"<td class=n>{hb['pca']['diagonal']:.2f}</td></tr>"
         f"<tr><td>heatmap: mean elsewhere</td><td class=n>{hb['ica']['elsewhere']:.2f}</td>"
         f"<td class=n>{hb['pca']['elsewhere']:.2f}</td></tr></tbody></table>")
-    figs = []
-    for key, caption in _FIGURES:
-        paths = figures.get(key, [])
-        png = next((p for p in paths if p.suffix == ".png"), None)
-        if png is None:
-            continue
-        links = " ".join(f'<a href="{e(p.relative_to(folder).as_posix())}">{p.suffix[1:].upper()}</a>'
-                         for p in paths)
-        wide = ' class="wide"' if key in ("heatmap", "moments", "spiky") else ""
-        figs.append(f'<figure id="fig-{key}"{wide}><img alt="{e(key)}" src="{_img(png)}">'
-                    f"<figcaption>{e(caption)} ({links})</figcaption></figure>")
+    captions = dict(_FIGURES)
+    scatter = _figure_html("scatter", captions["scatter"], figures, folder)
+    figs = "".join(_figure_html(k, c, figures, folder) for k, c in _FIGURES if k != "scatter")
     ng_html = (_ng_html(ng) + "<p>Means over axes; full table in "
                '<a href="nongaussianity.csv">nongaussianity.csv</a>.</p>') if ng is not None else (
         "<p>Not available (icaxes.stats is not installed).</p>")
     explorer_link = ('<p><a href="explorer.html"><b>Open the explorer</b></a>: browse every axis, '
                      "a token's composition and why two tokens are similar.</p>") if explorer else ""
-    nav = ("<nav><a href=#summary>Summary</a><a href=#convergence>Convergence</a>"
-           "<a href=#ica-vs-pca>ICA vs PCA</a><a href=#figures>Figures</a><a href=#axes>Axes</a>"
+    nav = ("<nav><a href=#axes>Axes</a><a href=#composition>A word</a><a href=#scatter>Two axes</a>"
+           "<a href=#summary>Summary</a><a href=#convergence>Convergence</a>"
+           "<a href=#ica-vs-pca>ICA vs PCA</a><a href=#figures>Figures</a><a href=#all-axes>All axes</a>"
            + ("<a href=explorer.html>Explorer</a>" if explorer else "") + "</nav>")
+    word = summary["word"]
+    x, y = summary["scatter"]
     title = f"icaxes report: {name}" if name else "icaxes report"
+    n_first = min(FIRST_AXES, ica.n_axes)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{e(title)}</title><style>{_CSS}</style></head><body>
 <h1>{e(title)}</h1>
 <p class=sub>Independent component analysis finds axes of the embedding space that each carry one
-readable meaning; PCA, the baseline, finds the directions of largest variance.</p>
+readable meaning, and every word is a sum of a few of them. Words shown: {e(display.describe())}.</p>
 {nav}
-<section id="summary"><h2>Summary</h2><dl class=kv>{kv}</dl>{explorer_link}
+<div class=first>
+<section id="axes"><h2>The first {n_first} axes</h2>{_axes_html(ica, n_first, 8, stats=False)}</section>
+<div><section id="composition"><h2>One word, a few axes</h2>{_composition_html(ica, word, 3)}</section>
+<section id="scatter"><h2>Two axes: {e(word)} between their spikes</h2>
+{scatter}{_between_html(ica, x, y)}</section></div>
+</div>
+{explorer_link}
+<section id="summary"><h2>Summary</h2><dl class=kv>{kv}</dl>
 <p>Files: <a href="axes.csv">axes.csv</a> (every axis, ICA and PCA), <a href="model/">model/</a>
 (the fitted models; load with <code>icaxes.load_model</code>), <code>figures/</code>
 (PNG and SVG).</p></section>
@@ -333,9 +435,9 @@ readable meaning; PCA, the baseline, finds the directions of largest variance.</
 final change {summary['final_change']:.2e} (tolerance {summary['tol']:.0e}).</p></section>
 <section id="ica-vs-pca"><h2>ICA vs PCA</h2>{versus}
 <h3>Non-Gaussianity</h3>{ng_html}</section>
-<section id="figures"><h2>Figures</h2>{''.join(figs)}</section>
-<section id="axes"><h2>Axes</h2><h3>ICA</h3>{_axes_html(ica, max_rank)}
-<details><summary>PCA axes (baseline)</summary>{_axes_html(pca, max_rank)}</details></section>
+<section id="figures"><h2>Figures</h2>{figs}</section>
+<section id="all-axes"><h2>All axes</h2><h3>ICA</h3>{_axes_html(ica)}
+<details><summary>PCA axes (baseline)</summary>{_axes_html(pca)}</details></section>
 <footer><p class=sub>Made by icaxes.</p></footer>
 </body></html>
 """
@@ -352,10 +454,9 @@ class DemoResult:
     seconds: float
 
 
-def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | None = None,
-             seed: int = 0, scatter: tuple[str, str] | None = ("italian", "suv"),
-             explorer: bool = True, console: Any = None, display_rank: int | None = 50_000,
-             force: bool = False) -> DemoResult:
+def run_demo(output: str | Path, *, source: str = "glove-6b-50d",
+             scatter: tuple[int | str, int | str] | None = None, explorer: bool = True,
+             console: Any = None, word: str | None = None, **fit_options: Any) -> DemoResult:
     """Fit ICA and PCA on ``source`` and write the whole report folder atomically.
 
     ``output`` gets ``model/`` (as written by :func:`~icaxes.fitting.fit_source`),
@@ -367,45 +468,38 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | N
     output : path-like
     source : str, default "glove-6b-50d"
         A built-in source or a path (see :func:`icaxes.load_embeddings`).
-    limit : int, optional
-        Only the first (most frequent) rows; default all.
-    seed : int, default 0
-    scatter : (str, str), optional
-        Axes of the scatter figure; falls back to the first two axes when they do not resolve
-        to two different axes.
+    scatter : (x, y), optional
+        Axes of the scatter figure; default: the two strongest axes of ``word``.
     explorer : bool, default True
     console : rich.console.Console, optional
         Where progress goes (default stderr).
-    display_rank : int or None, default 50000
-        ICA is fitted on every row, but figures and tables show top tokens among the
-        ``display_rank`` most frequent ones: on all 400,000 GloVe words the extreme rows of
-        an axis are mostly rare names and codes. None shows all rows.
+    word : str, optional
+        The word whose composition the page shows (default: ``ferrari`` where the model reads
+        it, see :func:`showcase_word`).
+    **fit_options
+        Keyword arguments of :func:`~icaxes.fitting.fit_source` (``limit``, ``seed``,
+        ``select``, ...), the same as ``icaxes fit``: by default ICA is fitted on, and the axes
+        are read from, the 50,000 most frequent alphabetic words.
     force : bool, default False
         Replace an existing ``output`` even if icaxes did not write it (see
         :mod:`icaxes.io.atomic`); never one holding ``source``.
     """
     from rich.console import Console
 
-    from icaxes.errors import InputError
     from icaxes.fitting import fit_source
     from icaxes.io.atomic import check_output_dir
-    from icaxes.viz.figures import resolve_axis
 
     console = console or Console(stderr=True)
     output = Path(output)
+    force = bool(fit_options.pop("force", False))
     check_output_dir(output, inputs=[source], force=force)
+    limit, seed = fit_options.get("limit"), fit_options.get("seed", 0)
     t0 = time.perf_counter()
     with atomic_dir(output, force=force, inputs=[source]) as tmp:
         console.print(f"[bold]1/2[/] fitting ICA and PCA on {source}"
-                      f"{f' (first {limit:,} rows)' if limit else ''}")
-        fit = fit_source(source, tmp / "model", limit=limit, seed=seed, progress=True)
+                      f"{f' (first {limit:,} rows)' if limit else ''}", highlight=False)
+        fit = fit_source(source, tmp / "model", progress=True, **fit_options)
         ica, pca = fit.ica, fit.pca
-        try:
-            pair = scatter and (resolve_axis(ica, scatter[0]), resolve_axis(ica, scatter[1]))
-            if not pair or pair[0] == pair[1]:
-                pair = None
-        except InputError:
-            pair = None
         fit_s = time.perf_counter() - t0
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -419,8 +513,8 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d", limit: int | N
                     bar.advance(task)
 
             run = {"source": source, "limit": limit, "seed": seed, "fit_seconds": round(fit_s, 1)}
-            rep = build_report(ica, pca, tmp, name=source, scatter=pair or (0, 1), seed=seed,
-                               run=run, explorer=explorer, step=step, max_rank=display_rank)
+            rep = build_report(ica, pca, tmp, name=source, scatter=scatter, seed=seed, run=run,
+                               explorer=explorer, step=step, word=word)
             bar.update(task, completed=bar.tasks[0].total, description="done")
         seconds = time.perf_counter() - t0
         rep.summary["seconds"] = round(seconds, 1)

@@ -13,7 +13,7 @@ from icaxes.cli._text import shown as escape
 
 Models = Annotated[list[Path], typer.Argument(help="Model folders written by `icaxes fit` (one or more).")]
 MaxTokens = Annotated[int, typer.Option(help="Most frequent tokens whose full components go into the page.")]
-TopK = Annotated[int, typer.Option("--top", "-k", help="Top tokens listed per axis (whole vocabulary).")]
+TopK = Annotated[int, typer.Option("--top", "-k", help="Top tokens listed per axis (model's display rows).")]
 PairsOption = Annotated[str | None, typer.Option(
     "--pairs", "-p", help="Match the axes of the first model with the others over these pairs, as "
     "`icaxes match` does: same | freedict:SRC-TGT (e.g. freedict:en-fr) | MUSE file "

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from icaxes.cli._app import ForceOption, app, err, out
 from icaxes.cli._text import shown as escape
+from icaxes.cli.core import FitOptions, fit_options, report_dropped
 
 
 @app.command()
@@ -24,7 +25,8 @@ def figures(
     report: Annotated[bool, typer.Option(
         "--report/--no-report", help="Also write index.html, axes.csv and the tables.")] = False,
     max_rank: Annotated[int | None, typer.Option(
-        help="Show top tokens among the first N (most frequent) rows only.")] = None,
+        help="Read the axes from the N most frequent of the model's display words (labels are "
+        "recomputed).")] = None,
     force: ForceOption = False,
 ) -> None:
     """Draw the paper's figures (PNG and SVG) for a fitted model folder."""
@@ -37,6 +39,10 @@ def figures(
         raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
     check_output_dir(output, inputs=[model_dir], force=force)
     ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
+    if max_rank is not None:  # read both from other words: labels are recomputed, the same everywhere
+        from icaxes.report import _with_rank
+
+        ica, pca, max_rank = _with_rank(ica, max_rank), _with_rank(pca, max_rank), None
     pair = None
     if scatter:
         from icaxes.viz.figures import resolve_axis_reason
@@ -67,37 +73,37 @@ def figures(
 
 
 @app.command()
+@fit_options
 def demo(
     output: Annotated[Path, typer.Option("-o", "--output", help="Report folder to write.")] = Path("report"),
     source: Annotated[str, typer.Option(help="Built-in source name or a path.")] = "glove-6b-50d",
-    limit: Annotated[int | None, typer.Option(
-        help="Use only the first N (most frequent) rows; default all.")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same axes.")] = 0,
     explorer: Annotated[bool, typer.Option(
         "--explorer/--no-explorer", help="Also write the explorer page.")] = True,
-    display_rank: Annotated[int, typer.Option(
-        help="Show top tokens among the N most frequent rows (0: all rows).")] = 50_000,
-    force: ForceOption = False,
+    *,
+    opts: FitOptions,
 ) -> None:
-    """Fit ICA and PCA on GloVe (or SOURCE) and write a report folder: model, figures, axes, page."""
+    """Fit ICA and PCA on GloVe (or SOURCE) and write a report folder: model, figures, axes, page.
+
+    Takes the same options as `icaxes fit`.
+    """
     from icaxes.report import run_demo
 
-    rank = display_rank or None
-    res = run_demo(output, source=source, limit=limit, seed=seed, explorer=explorer, console=err,
-                   display_rank=rank, force=force)
+    res = run_demo(output, source=source, explorer=explorer, console=err, **opts.fit_kwargs())
+    report_dropped(res.ica.metadata)
     s = res.report.summary
-    out.print(f"[bold]icaxes demo[/]: {s['tokens']:,} tokens of {escape(source)}, {s['axes']} axes; "
-              f"ICA {'converged' if s['converged'] else 'NOT converged'} in {s['iterations']} "
-              f"iterations (final change {s['final_change']:.1e}); {res.seconds:.0f} s in all")
+    out.print(f"[bold]icaxes demo[/]: {s['tokens']:,} tokens of {escape(source)}, {s['axes']} axes, "
+              f"fitted on {s['fit_rows']:,} rows; ICA {'converged' if s['converged'] else 'NOT converged'} "
+              f"in {s['iterations']} iterations (final change {s['final_change']:.1e}); "
+              f"{res.seconds:.0f} s in all")
     table = Table(title="The first ICA axes (top tokens by normalised component)", title_justify="left")
     table.add_column("axis", justify="right")
     table.add_column("skew", justify="right")
     table.add_column("category")
     table.add_column("top tokens")
     for a in range(min(12, res.ica.n_axes)):
-        cat = (res.ica.categories or [None] * res.ica.n_axes)[a] or ""
-        table.add_row(str(a), f"{res.ica.skewness[a]:.2f}", escape(cat),
-                      escape(", ".join(res.ica.top_tokens(a, 8, max_rank=rank))))
+        cat = (res.ica.categories or [None] * res.ica.n_axes)[a]
+        table.add_row(str(a), f"{res.ica.skewness[a]:.2f}", escape(f"[{cat}]" if cat else ""),
+                      escape(", ".join(res.ica.top_tokens(a, 8))))
     out.print(table)
     hb = s["heatmap_blocks"]
     out.print(f"heatmap diagonal blocks: ICA {hb['ica']['diagonal']:.2f} vs PCA {hb['pca']['diagonal']:.2f}; "

@@ -6,7 +6,9 @@ The page must stay small for a 400,000-token model, so it does not carry every r
   when float16 would exceed ``matrix_bytes``) only for the most frequent ``max_tokens`` tokens
   plus every token that appears in some axis's top list; search, neighbours, the scatter and
   the pair view work on these rows;
-- **top lists** of ``top_k`` tokens per axis, chosen from the *whole* vocabulary;
+- **top lists** of ``top_k`` tokens per axis and the axis labels, the model's own: read from
+  its display rows (:attr:`~icaxes.model.AxisModel.display`, by default the rows ICA was
+  fitted on), the same tokens and labels as ``icaxes axes`` and the report;
 - **per-axis summaries** of the whole vocabulary: a histogram of the normalised components (the spike)
   and upper-tail quantiles of the normalised components, from which the page estimates a
   token's rank among all tokens;
@@ -51,7 +53,7 @@ class PageLimits:
         Byte budget for the embedded component matrices of one model (all methods together);
         float16 is used when it fits, otherwise int8 with a per-row scale and fewer rows.
     top_k : int
-        Tokens listed per axis, chosen from the whole vocabulary.
+        Tokens listed per axis, chosen from the model's display rows.
     hist_bins : int
         Bins of each axis's histogram.
     tail_points : int
@@ -262,6 +264,10 @@ def _model_data(name: str, variants: dict[str, AxisModel], limits: PageLimits,
         "name": name,
         "source": str(meta.get("source", name)),
         "n_tokens": len(first.tokens),
+        # the tokens the axes are read from (top lists and labels), as saved with the model
+        "display": {**first.display.to_dict(), "describe": first.display.describe(),
+                    "n_rows": int(len(first.tokens) if first.display_mask is None
+                                  else np.count_nonzero(first.display_mask))},
         "n_rows": int(rows.size),
         "dim": int(getattr(first.transform, "n_features_in_", first.n_axes)),
         "tokens": [first.tokens[int(i)] for i in rows],

@@ -2,9 +2,14 @@
 
 A category fits an axis when a majority of its top-k tokens belong to it and that count is
 far above what the category's base rate in the vocabulary predicts: a one-sided binomial
-test, Bonferroni-adjusted over the 45 lexicographer categories. Otherwise the axis gets no
-category and its label is just its top tokens, e.g. ``"[food] butter, tomato, bread"`` or
-``"ferrari, porsche, lamborghini"``.
+test, Bonferroni-adjusted over the candidate categories. Only content words count as members
+(alphabetic, not a stop word: never "the, from, for" or "28th"), and only categories that
+name a meaning are candidates (the noun and verb files except ``noun.Tops``; the adjective and
+adverb files only say a part of speech). Otherwise the axis gets no category and its label is
+just its top tokens, e.g. ``"[food] butter, tomato, bread"`` or ``"ferrari, porsche, lamborghini"``.
+
+A category is spelled one way everywhere: the name after the dot of its lexicographer file
+(``noun.food`` -> ``food``, ``verb.motion`` -> ``motion``), shown in brackets (``[food]``).
 """
 
 from __future__ import annotations
@@ -47,17 +52,27 @@ class AxisLabel:
     fit: CategoryFit | None = None
 
 
-#: display names of the categories whose second part says little on its own
-_SHORT = {"adj.all": "adjective", "adj.pert": "relational adjective", "adv.all": "adverb",
-          "adj.ppl": "participle", "noun.Tops": "top noun"}
+#: lexicographer files that name a part of speech or WordNet's top nodes, not a meaning
+NOT_A_MEANING = frozenset({"adj.all", "adj.pert", "adj.ppl", "adv.all", "noun.Tops"})
+#: top tokens tested for a category (and listed in labels' evidence)
+LABEL_TOP = 20
+#: top tokens shown in a label
+LABEL_TOKENS = 3
 
 
 def short_category(name: str) -> str:
-    """Display name: ``"noun.food"`` -> ``"food"``, ``"verb.motion"`` -> ``"motion (verb)"``."""
-    if name in _SHORT:
-        return _SHORT[name]
-    pos, _, rest = name.partition(".")
-    return rest if pos == "noun" else f"{rest} ({pos})"
+    """The one spelling of a category: ``"noun.food"`` -> ``"food"``, ``"verb.motion"`` -> ``"motion"``.
+
+    A name without a dot (already short) is returned as it is.
+    """
+    return name.partition(".")[2] or name
+
+
+def is_content_word(token: str) -> bool:
+    """Whether ``token`` may count towards a category: letters only and not an English stop word."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return token.isalpha() and token.lower() not in ENGLISH_STOP_WORDS
 
 
 def base_rates(vocabulary: Sequence[str], wordnet: WordNetCategories, *, sample: int = 50000,
@@ -71,7 +86,7 @@ def base_rates(vocabulary: Sequence[str], wordnet: WordNetCategories, *, sample:
         words = list(vocabulary)
     if not words:
         raise InputError("the vocabulary is empty; nothing to compare the top tokens against")
-    return wordnet.membership(words, min_weight).mean(axis=0)
+    return _membership(words, wordnet, min_weight).mean(axis=0)
 
 
 def fit_category(tokens: Sequence[str], rates: np.ndarray, wordnet: WordNetCategories, *,
@@ -95,31 +110,46 @@ def fit_category(tokens: Sequence[str], rates: np.ndarray, wordnet: WordNetCateg
     k = len(tokens)
     if k == 0:
         return CategoryFit(None, None, 0, 0, 0.0, 1.0)
-    counts = wordnet.membership(tokens, min_weight).sum(axis=0)
+    counts = _membership(tokens, wordnet, min_weight).sum(axis=0)
     # a zero base rate would make any hit infinitely significant; floor it at one vocabulary token
     p = np.clip(rates, 1e-6, 1.0)
-    pvals = np.minimum(1.0, stats.binom.sf(counts - 1, k, p) * len(LEXNAMES))
+    pvals = np.minimum(1.0, stats.binom.sf(counts - 1, k, p) * int(_CANDIDATES.sum()))
+    pvals[~_CANDIDATES] = 1.0
+    counts = np.where(_CANDIDATES, counts, 0)
     best = int(np.lexsort((pvals, -counts))[0])  # most tokens, then smallest p
     fits = counts[best] > min_share * k and pvals[best] < alpha
-    return CategoryFit(LEXNAMES[best] if fits else None, LEXNAMES[best] if counts[best] else None,
+    name = short_category(LEXNAMES[best])
+    return CategoryFit(name if fits else None, name if counts[best] else None,
                        int(counts[best]), k, float(rates[best]), float(pvals[best]))
 
 
-def make_label(top: Sequence[str], category: str | None, n_tokens: int = 3) -> str:
+_CANDIDATES = np.array([name not in NOT_A_MEANING for name in LEXNAMES])
+
+
+def _membership(tokens: Sequence[str], wordnet: WordNetCategories, min_weight: float) -> np.ndarray:
+    """(tokens x categories) membership, with rows of non-content tokens left empty."""
+    member = np.asarray(wordnet.membership(tokens, min_weight), dtype=bool).copy()
+    member[[not is_content_word(t) for t in tokens]] = False
+    return member
+
+
+def make_label(top: Sequence[str], category: str | None, n_tokens: int = LABEL_TOKENS) -> str:
     """``"[food] butter, tomato, bread"`` (or just the tokens when no category fits)."""
     words = ", ".join(top[:n_tokens])
     return f"[{short_category(category)}] {words}" if category else words
 
 
-def label_axes(model: AxisModel, *, k: int = 20, n_tokens: int = 3, wordnet: WordNetCategories | None = None,
-               alpha: float = 0.01, min_share: float = 0.5, seed: int = 0) -> list[AxisLabel]:
-    """Label every axis of ``model`` from its top tokens and WordNet.
+def label_tops(tops: Sequence[Sequence[str]], vocabulary: Sequence[str], *, n_tokens: int = LABEL_TOKENS,
+               wordnet: WordNetCategories | None = None, alpha: float = 0.01, min_share: float = 0.5,
+               seed: int = 0) -> list[AxisLabel]:
+    """Label axes from their top tokens (e.g. 20 each) and WordNet.
 
     Parameters
     ----------
-    model : AxisModel
-    k : int, default 20
-        Top tokens tested for a category.
+    tops : sequence of sequences of str
+        Each axis's top tokens, best first.
+    vocabulary : sequence of str
+        The tokens the top tokens were chosen from (the base rates are measured on them).
     n_tokens : int, default 3
         Top tokens shown in the label.
     wordnet : WordNetCategories, optional
@@ -130,13 +160,39 @@ def label_axes(model: AxisModel, *, k: int = 20, n_tokens: int = 3, wordnet: Wor
         Seed of the vocabulary sample used for the base rates.
     """
     wn = wordnet if wordnet is not None else load_wordnet()
-    rates = base_rates(model.tokens, wn, seed=seed)
+    rates = base_rates(vocabulary, wn, seed=seed)
     labels = []
-    for axis in range(model.n_axes):
-        top = model.top_tokens(axis, k)
+    for axis, top in enumerate(tops):
         fit = fit_category(top, rates, wn, alpha=alpha, min_share=min_share)
-        labels.append(AxisLabel(axis, make_label(top, fit.category, n_tokens), fit.category, top, fit))
+        labels.append(AxisLabel(axis, make_label(top, fit.category, n_tokens), fit.category, list(top), fit))
     return labels
+
+
+def token_labels(tops: Sequence[Sequence[str]], n_tokens: int = LABEL_TOKENS) -> list[AxisLabel]:
+    """Labels without categories: each axis's first ``n_tokens`` top tokens."""
+    return [AxisLabel(a, make_label(top, None, n_tokens), None, list(top)) for a, top in enumerate(tops)]
+
+
+def label_tops_or_tokens(tops: Sequence[Sequence[str]], vocabulary: Sequence[str],
+                         **kwargs) -> list[AxisLabel]:
+    """:func:`label_tops`, falling back to token-only labels (with a warning) without WordNet."""
+    try:
+        return label_tops(tops, vocabulary, **kwargs)
+    except MissingDependencyError as exc:
+        warnings.warn(f"axis labels without WordNet categories: {exc}", stacklevel=2)
+        return token_labels(tops, kwargs.get("n_tokens", LABEL_TOKENS))
+
+
+def label_axes(model: AxisModel, *, k: int = LABEL_TOP, **kwargs) -> list[AxisLabel]:
+    """Label every axis of ``model`` from its top ``k`` tokens among its display rows.
+
+    This is what the model's saved labels are (see :meth:`~icaxes.model.AxisModel.with_display`);
+    keyword arguments are those of :func:`label_tops`.
+    """
+    mask = model.display_mask
+    vocabulary = model.tokens if mask is None else [model.tokens[i] for i in np.flatnonzero(mask)]
+    tops = [model.top_tokens(a, k) for a in range(model.n_axes)]
+    return label_tops(tops, vocabulary, **kwargs)
 
 
 def label_axes_or_tokens(model: AxisModel, **kwargs) -> list[AxisLabel]:
@@ -145,6 +201,5 @@ def label_axes_or_tokens(model: AxisModel, **kwargs) -> list[AxisLabel]:
         return label_axes(model, **kwargs)
     except MissingDependencyError as exc:
         warnings.warn(f"axis labels without WordNet categories: {exc}", stacklevel=2)
-        n_tokens = kwargs.get("n_tokens", 3)
-        return [AxisLabel(a, make_label(model.top_tokens(a, n_tokens), None, n_tokens), None,
-                          model.top_tokens(a, n_tokens)) for a in range(model.n_axes)]
+        return token_labels([model.top_tokens(a, LABEL_TOKENS) for a in range(model.n_axes)],
+                            kwargs.get("n_tokens", LABEL_TOKENS))

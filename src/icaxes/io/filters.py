@@ -13,15 +13,21 @@ name           keeps
 ``clean``      everything except junk: mojibake, zero-width or control characters, the
                replacement character, runs of dots, markup tokens such as ``</s>``,
                HTML entities, typographic ligatures
+``content``    letters only, not a stop word of the source's language (spaCy's lists; English
+               when unknown), not a single Latin, Greek or Cyrillic letter, and where the
+               source has frequencies at least one per million words
 ``minfreq=F``  tokens with frequency >= F
 =============  ===============================================================================
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -86,8 +92,59 @@ def is_clean(token: str) -> bool:
     return not (_IS_BAD is not None and _IS_BAD(token))
 
 
+def stop_words(lang: str | None = None) -> frozenset[str]:
+    """Lower-cased stop words of ``lang``: spaCy's list for that language when spaCy has one,
+    plus scikit-learn's English list for English or an unknown language."""
+    return _stop_words(lang or "en")
+
+
+@functools.lru_cache(maxsize=8)
+def _stop_words(lang: str) -> frozenset[str]:
+    words: set[str] = set()
+    try:
+        import importlib
+
+        words |= set(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+    except ImportError:
+        pass
+    if lang == "en" or not words:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        words |= set(ENGLISH_STOP_WORDS)
+    return frozenset(w.casefold().replace("\u2019", "'") for w in words)
+
+
+#: the ``content`` filter keeps, where the source has frequencies, tokens seen at least once
+#: per million words (Zipf 3): the tail of a pruned table is codes and misspellings
+CONTENT_MIN_FREQUENCY = 1e-6
+
+
+def content_filter(lang: str | None = None, frequencies: np.ndarray | None = None) -> Callable[[str], bool]:
+    """The ``content`` filter: letters only (any script), not a stop word of ``lang`` (English
+    when unknown), not a single letter of an alphabet (``d``, ``l``: fragments of elisions and
+    initials; a single kanji such as ``犬`` is a word and is kept), and, when ``frequencies``
+    are given (one per row, in call order), a frequency of at least
+    :data:`CONTENT_MIN_FREQUENCY`."""
+    stops = stop_words(lang)
+    state = {"i": 0}
+
+    def keep(token: str) -> bool:
+        i = state["i"]
+        state["i"] = i + 1
+        if frequencies is not None and frequencies[i] < CONTENT_MIN_FREQUENCY:
+            return False
+        if not token.isalpha() or token.casefold() in stops:
+            return False
+        return not (len(token) == 1 and unicodedata.name(token, "").startswith(("LATIN", "CYRILLIC",
+                                                                                  "GREEK")))
+
+    keep.__name__ = f"content({lang or 'en'})"
+    return keep
+
+
 FILTERS: dict[str, Callable[[str], bool]] = {
     "alpha": is_alpha, "word": is_word, "nostop": not_stop_word, "clean": is_clean,
+    "content": content_filter("en"),
 }
 
 
@@ -111,8 +168,8 @@ def _min_frequency(value: str, tokens_freq: np.ndarray | None) -> Callable[[str]
     return keep
 
 
-def get_filter(spec: Callable[[str], bool] | str, *,
-               frequencies: np.ndarray | None = None) -> Callable[[str], bool]:
+def get_filter(spec: Callable[[str], bool] | str, *, frequencies: np.ndarray | None = None,
+               lang: str | None = None) -> Callable[[str], bool]:
     """Return a filter function from a callable, a name in :data:`FILTERS`, or names joined by ``+``.
 
     Parameters
@@ -121,6 +178,8 @@ def get_filter(spec: Callable[[str], bool] | str, *,
         A function ``token -> bool``, or e.g. ``"alpha"``, ``"word+nostop"``, ``"clean+minfreq=1e-6"``.
     frequencies : ndarray, optional
         One frequency per row, in the order the filter will be called (needed by ``minfreq``).
+    lang : str, optional
+        Language of the tokens (e.g. ``"fr"``): ``content`` then uses its stop words.
 
     Returns
     -------
@@ -140,6 +199,9 @@ def get_filter(spec: Callable[[str], bool] | str, *,
         if name.startswith("minfreq="):
             parts.append(_min_frequency(name.split("=", 1)[1], frequencies))
             continue
+        if name == "content":
+            parts.append(content_filter(lang, frequencies))
+            continue
         try:
             parts.append(FILTERS[name])
         except KeyError:
@@ -149,3 +211,93 @@ def get_filter(spec: Callable[[str], bool] | str, *,
         return parts[0]
     # evaluate every part so that stateful ones (minfreq) stay in step with the rows
     return lambda token: all([p(token) for p in parts])
+
+
+#: the main job's default: ICA is fitted on, and axes are read from, the 50,000 most frequent
+#: content words (alphabetic, not stop words; see :class:`RowSelection`)
+FIT_ROWS = 50_000
+FIT_FILTER = "content"
+
+
+@dataclass(frozen=True)
+class RowSelection:
+    """The rows ICA is fitted on and the tokens an axis is read from: the ``top`` most frequent
+    tokens that pass ``filter``.
+
+    Every token of the source still gets its components (the fitted transform is applied to
+    all rows); the selection only decides which rows teach the transform and which tokens are
+    shown as an axis's top tokens. Rare rows at the tail of a vocabulary (respellings,
+    codes, table numbers) are the most extreme on many axes and would otherwise be what an
+    axis shows first.
+
+    Parameters
+    ----------
+    top : int or None, default 50000
+        How many tokens to keep, most frequent first (by the source's frequencies, else in row
+        order). None keeps every token that passes the filter.
+    filter : str or None, default "content"
+        A named filter of :func:`get_filter` (``"content"``, ``"alpha"``, ``"word+nostop"``,
+        ``"alpha+minfreq=1e-6"``); None keeps every token.
+    """
+
+    top: int | None = FIT_ROWS
+    filter: str | None = FIT_FILTER
+
+    def __post_init__(self) -> None:
+        if self.top is not None and self.top < 1:
+            raise InputError(f"the row selection needs a positive number of rows, got {self.top} "
+                             "(use None, or 0 on the command line, for all rows)")
+        if self.filter is not None:
+            get_filter(self.filter, frequencies=np.ones(1))  # an unknown name fails here, not later
+
+    @property
+    def everything(self) -> bool:
+        """Whether the selection keeps every row."""
+        return self.top is None and self.filter is None
+
+    def rows(self, tokens: list[str], frequencies: np.ndarray | None = None,
+             lang: str | None = None) -> np.ndarray:
+        """Indices of the selected rows, ascending (``lang``: see :func:`get_filter`).
+
+        Raises
+        ------
+        InputError
+            When no row passes the filter.
+        """
+        n = len(tokens)
+        keep = np.ones(n, dtype=bool)
+        if self.filter is not None:
+            f = get_filter(self.filter, frequencies=frequencies, lang=lang)
+            keep = np.fromiter((bool(f(t)) for t in tokens), bool, n)
+        idx = np.flatnonzero(keep)
+        if idx.size == 0:
+            raise InputError(f"no token passes the filter {self.filter!r}; choose another filter "
+                             "(or none)")
+        if self.top is not None and idx.size > self.top:
+            if frequencies is not None:
+                order = np.argsort(-np.asarray(frequencies, dtype=np.float64)[idx], kind="stable")
+                idx = np.sort(idx[order[: self.top]])
+            else:
+                idx = idx[: self.top]
+        return idx
+
+    def describe(self) -> str:
+        """``"the 50,000 most frequent tokens that pass 'content'"`` (for reports and messages)."""
+        many = "every token" if self.top is None else f"the {self.top:,} most frequent tokens"
+        return many if self.filter is None else f"{many} that pass {self.filter!r}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, saved in a model's metadata as ``"display"``."""
+        return {"top": self.top, "filter": self.filter}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> RowSelection:
+        """Inverse of :meth:`to_dict`; anything else (an old model without one) selects every row."""
+        if not isinstance(d, dict):
+            return cls(None, None)
+        top = d.get("top")
+        return cls(int(top) if top else None, d.get("filter") or None)
+
+
+#: the selection of the main job (``icaxes fit``, ``icaxes demo``, :func:`icaxes.fitting.fit_source`)
+DEFAULT_SELECTION = RowSelection()

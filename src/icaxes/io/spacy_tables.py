@@ -10,6 +10,7 @@ token frequencies. Only the vectors and the string store are read; no spaCy pipe
 from __future__ import annotations
 
 import importlib.metadata
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from icaxes.errors import EmbeddingFormatError, require
 from icaxes.io.embeddings import Embeddings
 
 #: bump when the word choice or the cleaning changes, so cached tables are rebuilt
-TABLE_VERSION = 3
+TABLE_VERSION = 5
 
 
 def _normal(word: str) -> str:
@@ -44,8 +45,10 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
         the table order is kept.
     clean : bool, default True
         Never choose junk words (see :func:`icaxes.io.filters.is_clean`: mojibake, zero-width
-        characters, runs of dots, ``</s>``) and drop all-zero rows; a row whose words are all
-        junk is dropped. The counts dropped are in ``metadata``.
+        characters, runs of dots, ``</s>``) or fragments (:func:`table_word`: elided forms,
+        mixed-case misspellings, single letters), keep one row of case variants
+        (:func:`_merge_case_variants`) and drop all-zero rows; a row whose words are all junk
+        is dropped. What is removed (:data:`CLEANING`) and the counts are in ``metadata``.
     limit : int, optional
         Keep the first ``limit`` rows after ordering.
 
@@ -86,7 +89,7 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
     n_rows = data.shape[0]
     best_word: list[str | None] = [None] * n_rows
     best_score = np.full(n_rows, -1.0)
-    junk = 0
+    junk = fragments = 0
     for key, row in vectors.key2row.items():
         if row < 0 or row >= n_rows:
             continue
@@ -96,6 +99,9 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
             continue
         if clean and not is_clean(word):
             junk += 1
+            continue
+        if clean and not table_word(word):
+            fragments += 1
             continue
         score = freq.get(_normal(word), 0.0) if freq else 0.0
         # strict '>' keeps the first listed word among equals
@@ -109,6 +115,9 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
         nonzero = np.any(data[rows] != 0, axis=1)
         zero = int((~nonzero).sum())
         rows = rows[nonzero]
+    merged = 0
+    if clean and rows.size:
+        rows, merged = _merge_case_variants(rows, best_word)
     if lang is not None:
         _share_case_variants(rows, best_word, best_score)
         # most frequent first; ties keep the table order (fastText rows are in corpus-frequency order)
@@ -123,11 +132,63 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
         "table_words": len(vectors.key2row), "rows_without_word": int(unnamed),
         "word_choice": "most frequent by wordfreq" if lang else "first listed",
         "clean": clean, "junk_words_skipped": int(junk), "zero_rows_dropped": zero,
+        "fragment_words_skipped": int(fragments), "variants_merged": int(merged),
     }
+    if clean:
+        meta["cleaning"] = CLEANING
+    if lang is not None:
+        meta["lang"] = lang
     if lang is not None:
         meta["frequency"] = f"wordfreq {importlib.metadata.version('wordfreq')} ({lang})"
     freqs = best_score[rows] if lang is not None else None
     return Embeddings(tokens, data[rows], freqs, meta)
+
+
+#: what ``clean=True`` removes from a spaCy table (saved in the metadata of every fit)
+CLEANING = ("junk words (mojibake, zero-width or control characters, runs of dots, markup); "
+            "elided forms (l', d', s', j', qu'... in both ' and \u2019 forms, alone or at the start "
+            "of a word); words with a capital letter after a small one or a capital run before "
+            "small letters (trÈs, COmme); single letters other than a, à, y; elision stems (qu), "
+            "entity names (lrsquo) and 'Ã'; rows whose words are "
+            "all of these; all-zero rows; and case variants: of rows whose words differ only in "
+            "case (Paris/paris, tu/Tu), the first (most frequent) row is kept")
+
+# elided articles, pronouns and conjunctions, alone (s’) or glued to the next word (l’homme)
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['\u2019]", re.IGNORECASE)
+# a capital after a small letter (trÈs, lÉtat), or two capitals before a small one (COmme, SOn)
+_ODD_CASE = re.compile(r"[^\W\d_](?<=[a-zß-ÿ])[A-ZÀ-Þ]|^[A-ZÀ-Þ]{2,}[a-zß-ÿ]")
+_KEEP_SINGLE = frozenset("aàyô")
+# the stem of an elision that lost its apostrophe (qu, jusqu), HTML entity names glued to words
+# (lrsquo), and the capital A-tilde of UTF-8 read as Latin-1 ("RÃ"; no French word has it)
+_FRAGMENT = re.compile(r"^(?:qu|jusqu|lorsqu|puisqu)$|[lr]squo|&|Ã", re.IGNORECASE)
+
+
+def table_word(word: str) -> bool:
+    """False for words of a spaCy table that are fragments rather than words.
+
+    Elided forms (``l’``, ``D'``, ``qu’il``, ``s’est``), mixed-case misspellings and mojibake
+    that decodes to letters (``trÈs``, ``COmme``), and single Latin letters other than
+    ``a``, ``à``, ``y``, ``ô``; ``qu`` and other elision stems, entity names (``lrsquo``) and ``Ã``.
+    """
+    if _ELISION.match(word) or _ODD_CASE.search(word) or _FRAGMENT.search(word):
+        return False
+    return not (len(word) == 1 and word.isascii() and word.isalpha() and word.lower() not in _KEEP_SINGLE)
+
+
+def _merge_case_variants(rows: np.ndarray, words: list[str | None]) -> tuple[np.ndarray, int]:
+    """Keep one row per case-folded word: the first in table order (fastText and chiVe rows
+    are in corpus-frequency order, so the most frequent spelling: ``paris`` beside ``Paris``
+    keeps whichever the corpus used more)."""
+    seen: set[str] = set()
+    keep = []
+    for r in np.sort(rows):
+        key = _normal(words[r] or "")
+        if key in seen:
+            continue
+        seen.add(key)
+        keep.append(r)
+    out = np.asarray(keep, dtype=np.int64)
+    return out, int(rows.size - out.size)
 
 
 def _share_case_variants(rows: np.ndarray, words: list[str | None], score: np.ndarray) -> None:

@@ -254,6 +254,8 @@ def scatter_tokens(model: AxisModel, x: int, y: int, n: int = 6, *, max_rank: in
     # mixing both: the largest smaller-of-the-two values
     mix_score = np.minimum(xs, ys).astype(np.float64)
     mix_score[top_x + top_y] = -np.inf
+    if model.display_mask is not None:
+        mix_score[~model.display_mask] = -np.inf
     if max_rank is not None:
         mix_score[max_rank:] = -np.inf
     mix = [int(i) for i in np.argsort(-mix_score)[:n] if mix_score[i] > 0.1]
@@ -376,8 +378,11 @@ def plot_spiky(models: ModelsLike, base: str | Path, *, axes: tuple[int, int] = 
 
 # ------------------------------------------------------------------ moments
 def axis_skew_kurt(model: AxisModel) -> tuple[np.ndarray, np.ndarray]:
-    """Skewness and excess kurtosis of each axis of ``model`` (from its components)."""
+    """Skewness and excess kurtosis of each axis of ``model`` over its display rows (by default
+    the rows it was fitted on, so the values are those that order the axes)."""
     C = np.asarray(model.components, dtype=np.float64)
+    if model.display_mask is not None:
+        C = C[model.display_mask]
     Z = (C - C.mean(axis=0)) / np.where(C.std(axis=0) > 0, C.std(axis=0), 1.0)
     return (Z**3).mean(axis=0), (Z**4).mean(axis=0) - 3.0
 
