@@ -70,15 +70,14 @@ class Spaces:
 
 def reduce_dimension(emb, dim: int):
     """The embeddings projected on their first ``dim`` principal axes (unchanged if not wider)."""
+    from icaxes.decompose.whitening import principal_projection
     from icaxes.io.embeddings import Embeddings
 
     if emb.dim <= dim:
         return emb
-    X = np.asarray(emb.vectors, dtype=np.float64)
-    Xc = X - X.mean(axis=0)
-    _, _, Vt = np.linalg.svd(Xc, full_matrices=False)
     meta = dict(emb.metadata, reduced=f"first {dim} principal components of {emb.dim}")
-    return Embeddings(list(emb.tokens), (Xc @ Vt[:dim].T).astype(np.float32), emb.frequencies, meta)
+    Y = principal_projection(emb.vectors, dim).astype(np.float32)
+    return Embeddings(list(emb.tokens), Y, emb.frequencies, meta)
 
 
 def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool = False,

@@ -197,12 +197,11 @@ def _version_of(spec: str) -> str:
 
 def _reduce(emb: Embeddings, k: int) -> Embeddings:
     """Project onto the first ``k`` principal components (few rows, many dimensions: images)."""
+    from icaxes.decompose.whitening import principal_projection
+
     if emb.dim <= k:
         return emb
-    X = np.asarray(emb.vectors, dtype=np.float64)
-    X = X - X.mean(axis=0)
-    _, _, vt = np.linalg.svd(X, full_matrices=False)
-    Y = (X @ vt[:k].T).astype(np.float32)
+    Y = principal_projection(emb.vectors, k).astype(np.float32)
     return Embeddings(list(emb.tokens), Y, emb.frequencies,
                       {**emb.metadata, "pca_reduced": f"{emb.dim} -> {k} (rows/10)"})
 
