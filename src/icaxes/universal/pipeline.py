@@ -224,7 +224,7 @@ def _load(es: EmbeddingSpec, progress: bool):
     return load_spec(es.spec, limit=es.limit, progress=progress), None
 
 
-def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = True,
+def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = False,
                   use_cache: bool = True) -> Fitted:
     """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
     emb, images = _load(es, progress)
@@ -355,7 +355,7 @@ class ComparisonResult:
 
 
 def run_comparison(comp: Comparison, fitted: dict[str, Fitted], settings: dict[str, Any], *,
-                   progress: bool = True) -> ComparisonResult:
+                   progress: bool = False) -> ComparisonResult:
     """Match the reference against every target, ICA and PCA, with the permutation null."""
     ref = fitted[comp.reference]
     results: dict[str, PairResult] = {}
