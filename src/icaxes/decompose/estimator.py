@@ -2,7 +2,7 @@
 
 Both centre and PCA-whiten the data, then (ICA only) rotate it to maximise
 non-Gaussianity, then flip every axis so that its skewness is positive and order the
-axes by skewness, largest first (METHOD.md, section 1).
+axes by skewness, largest first (docs/method.md, section 1).
 """
 
 from __future__ import annotations

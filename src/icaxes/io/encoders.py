@@ -1,6 +1,6 @@
 """Word embeddings made by sentence encoders: the top-N words of a language, embedded one by one.
 
-Encoders (all install from PyPI and run offline on the CPU, see DATA.md):
+Encoders (all install from PyPI and run offline on the CPU; docs/data.md, section 1):
 
 ========== ============================================= ===== ======================
 name       model                                          dim   languages
