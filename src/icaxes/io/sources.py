@@ -159,7 +159,7 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
         Read gensim ``.kv``/``.model`` files, which are Python pickles: loading one can run
         code from the file, so pass True only for a file you trust. No other format needs it.
     progress : bool, default False
-        Show a progress bar while an encoder source (``use:fr:5000``...) encodes its words.
+        Show a progress bar while an encoder source (``use:fr:5000``, ``st:...``) encodes.
 
     Raises
     ------
@@ -196,7 +196,7 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
     elif name.startswith("st:") and not Path(source).exists():
         from icaxes.io.adapters import load_st_spec
 
-        emb = load_st_spec(name, limit=limit)
+        emb = load_st_spec(name, limit=limit, progress=progress)
         raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
     elif not Path(source).exists() and _is_encoder_spec(name):
         from icaxes.io.encoders import load_spec
