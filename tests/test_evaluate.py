@@ -200,7 +200,6 @@ def test_purity_by_hand():
 
 
 def test_axis_purity_with_wordnet():
-    pytest.importorskip("icaxes.interpret.wordnet")
     toks = ["apple", "banana", "cherry", "grape", "lemon", "dog", "cat", "horse", "cow", "sheep",
             "run", "walk", "swim", "jump", "climb"]
     vals = np.zeros((len(toks), 2))

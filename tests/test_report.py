@@ -81,21 +81,11 @@ def test_report_tables_and_explorer_hook(models, report):
     # the ICA heatmap is block diagonal, the PCA one much less
     assert s["heatmap_blocks"]["ica"]["diagonal"] > s["heatmap_blocks"]["pca"]["diagonal"] + 0.15
     assert s["mean_kurtosis"]["ica"] > s["mean_kurtosis"]["pca"]
-    try:
-        import icaxes.stats  # noqa: F401
-    except ImportError:
-        assert rep.nongaussianity is None
-    else:
-        ng = rep.nongaussianity
-        assert ng.loc["ica", "kurtosis"] > ng.loc["pca", "kurtosis"] > ng.loc["gaussian", "kurtosis"]
-        assert (rep.folder / "nongaussianity.csv").is_file() and "nongaussianity.csv" in page
-    try:
-        from icaxes.explorer import write_explorer  # noqa: F401
-    except ImportError:
-        assert rep.explorer_html is None
-    else:
-        assert rep.explorer_html == rep.folder / "explorer.html" and rep.explorer_html.is_file()
-        assert 'href="explorer.html"' in page
+    ng = rep.nongaussianity
+    assert ng.loc["ica", "kurtosis"] > ng.loc["pca", "kurtosis"] > ng.loc["gaussian", "kurtosis"]
+    assert (rep.folder / "nongaussianity.csv").is_file() and "nongaussianity.csv" in page
+    assert rep.explorer_html == rep.folder / "explorer.html" and rep.explorer_html.is_file()
+    assert 'href="explorer.html"' in page
     assert not [p for p in rep.folder.parent.iterdir() if p.name != "rep"]
 
 

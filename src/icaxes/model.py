@@ -235,8 +235,8 @@ class AxisModel:
 
         Returns the cosine of the normalised components (equal to the cosine of the
         whitened embeddings) and the ``top`` terms with one-sided p-values of the product
-        under the isotropic null (independent N(0, 1/d) components), Bonferroni-adjusted
-        over the axes.
+        under the isotropic null (independent N(0, 1/d) components; docs/method.md, section 5),
+        Bonferroni-adjusted over the axes.
         """
         ra, rb = self.row(a), self.row(b)
         return self._similarity_of_components(self.components[ra], self.components[rb], top)

@@ -114,22 +114,18 @@ def showcase_word(model: AxisModel, prefer: tuple[str, ...] = ("ferrari",), amon
 
 
 def _nongaussianity(ica: AxisModel, pca: AxisModel, seed: int):
-    """The table of :mod:`icaxes.stats` if that module is present, else None."""
-    try:
-        from icaxes.stats import nongaussianity_table
-    except ImportError:
-        return None
+    """The non-Gaussianity table of :mod:`icaxes.stats`."""
+    from icaxes.stats import nongaussianity_table
+
     # ICA keeps every whitened component, so its inverse gives back the embedding rows
     raw = ica.transform.inverse_transform(np.asarray(ica.components))
     return nongaussianity_table(raw, np.asarray(pca.components), np.asarray(ica.components), seed)
 
 
 def _explorer(ica: AxisModel, pca: AxisModel, path: Path, name: str) -> Path | None:
-    """Explorer hook: write ``explorer.html`` when :mod:`icaxes.explorer` provides ``write_explorer``."""
-    try:
-        from icaxes.explorer import write_explorer
-    except ImportError:
-        return None
+    """Write ``explorer.html`` with :func:`icaxes.explorer.write_explorer`."""
+    from icaxes.explorer import write_explorer
+
     write_explorer([(name, {"ica": ica, "pca": pca})], path, title=f"icaxes explorer: {name}")
     return path
 

@@ -2,7 +2,7 @@
 
 Every statistic is computed on z-scored columns (zero mean, unit variance), so it speaks
 about the shape of each axis's distribution and not its scale. The four measures of
-METHOD.md section 1 are zero for a Gaussian column and grow with how "spiky" it is:
+docs/method.md (section 1) are zero for a Gaussian column and grow with how "spiky" it is:
 
 - ``skewness``: ``|E z^3|``
 - ``kurtosis``: ``E z^4 - 3`` (excess kurtosis)

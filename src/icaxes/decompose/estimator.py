@@ -2,7 +2,7 @@
 
 Both centre and PCA-whiten the data, then (ICA only) rotate it to maximise
 non-Gaussianity, then flip every axis so that its skewness is positive and order the
-axes by skewness, largest first (METHOD.md, section 1).
+axes by skewness, largest first (docs/method.md, section 1).
 """
 
 from __future__ import annotations
@@ -453,15 +453,12 @@ def _is_dask(X: Any) -> bool:
 def _progress_callback(enabled: bool, max_iter: int, tol: float):
     if not enabled:
         return None, lambda: None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from icaxes.progress import ProgressBar
 
-    progress = Progress(TextColumn("ICA"), BarColumn(), TextColumn("iter {task.completed}"),
-                        TextColumn("change {task.fields[change]:.1e} (tol {task.fields[tol]:.0e})"),
-                        TimeElapsedColumn(), transient=True)
-    task = progress.add_task("ica", total=None, change=float("nan"), tol=tol)
-    progress.start()
+    bar = ProgressBar("ICA", detail="iter {task.completed}  change {task.fields[change]:.1e} "
+                      "(tol {task.fields[tol]:.0e})", change=float("nan"), tol=tol)
 
     def callback(it: int, change: float) -> None:
-        progress.update(task, completed=it, change=change)
+        bar.update(completed=it, change=change)
 
-    return callback, progress.stop
+    return callback, bar.close

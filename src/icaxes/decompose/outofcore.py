@@ -108,7 +108,7 @@ def load_transform(path: str | Path, method: str = "ica") -> Any:
 
 
 def transform_file(est: Any, source: str | Path, output: str | Path, *,
-                   chunk_rows: int = TRANSFORM_ROWS, progress: bool = True) -> Path:
+                   chunk_rows: int = TRANSFORM_ROWS, progress: bool = False) -> Path:
     """Transform every row of a ``.npy`` matrix chunk by chunk into ``.npy`` or ``.parquet``.
 
     Parameters
@@ -138,7 +138,9 @@ def transform_file(est: Any, source: str | Path, output: str | Path, *,
         raise InputError(f"{output}: output must end in .npy or .parquet")
     n = X.shape[0]
     k = est.components_.shape[0]
-    _, tick, close = _bar(progress, n)
+    from icaxes.progress import ProgressBar
+
+    bar = ProgressBar("transform", n, enabled=progress, count=True)
     try:
         with atomic_file(output, inputs=[source]) as tmp:
             if output.suffix == ".npy":
@@ -147,7 +149,7 @@ def transform_file(est: Any, source: str | Path, output: str | Path, *,
                     S = apply_affine(X[start : start + chunk_rows], est.mean_, est.components_,
                                      np.float32)
                     out[start : start + S.shape[0]] = S
-                    tick(S.shape[0])
+                    bar.advance(S.shape[0])
                 out.flush()
                 del out
             else:
@@ -161,19 +163,8 @@ def transform_file(est: Any, source: str | Path, output: str | Path, *,
                         S = apply_affine(X[start : start + chunk_rows], est.mean_, est.components_,
                                          np.float32)
                         writer.write_table(pa.Table.from_arrays(list(S.T), schema=schema))
-                        tick(S.shape[0])
+                        bar.advance(S.shape[0])
     finally:
-        close()
+        bar.close()
     return output
 
-
-def _bar(enabled: bool, total: int):
-    if not enabled:
-        return None, lambda _n: None, lambda: None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("transform"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   transient=True)
-    task = bar.add_task("rows", total=total)
-    bar.start()
-    return bar, lambda m: bar.advance(task, m), bar.stop

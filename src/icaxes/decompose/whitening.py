@@ -1,4 +1,8 @@
-"""Centring and PCA whitening, computed in float64 over row chunks (bounded memory)."""
+"""Centring and PCA whitening, computed in float64 over row chunks (bounded memory).
+
+Also the one PCA reduction of icaxes (:func:`principal_projection`): wide embeddings are
+projected on their leading principal axes before ICA where that is asked for.
+"""
 
 from __future__ import annotations
 
@@ -124,6 +128,34 @@ def fit_whitening(
     """Fit a PCA whitening on the rows of ``X`` (all components kept by default)."""
     mean, cov = column_moments(X, sample_weight)
     return whitening_from_moments(mean, cov, n_components)
+
+
+def principal_projection(X: np.ndarray, n_components: int, *, fit_rows: int | None = None) -> np.ndarray:
+    """The centred rows of ``X`` projected on their first ``n_components`` principal axes.
+
+    Used to reduce wide embeddings before ICA (image features: few rows, many columns; the
+    evaluations' ``max_dim``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    n_components : int
+        Principal axes kept (at most ``min(n, d)`` exist).
+    fit_rows : int, optional
+        Find the axes on the first ``fit_rows`` rows only (bounds the cost); every row is projected.
+
+    Returns
+    -------
+    ndarray of shape (n, min(n_components, n, d)), float64
+        ``(X - mean) @ V[:, :n_components]`` with ``V`` the leading right singular vectors of
+        the centred rows, largest first.
+    """
+    if n_components < 1:
+        raise DegenerateDataError(f"a PCA reduction needs at least 1 component, got {n_components}")
+    Xc = np.asarray(X, dtype=np.float64)
+    Xc = Xc - Xc.mean(axis=0)
+    _, _, vt = np.linalg.svd(Xc if fit_rows is None else Xc[:fit_rows], full_matrices=False)
+    return Xc @ vt[:n_components].T
 
 
 def apply_affine(

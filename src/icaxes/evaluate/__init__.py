@@ -1,4 +1,4 @@
-"""Quantitative evaluation of fitted axes (METHOD.md sections 4 and 5).
+"""Quantitative evaluation of fitted axes (docs/method.md, sections 4 and 5).
 
 One module per measurement: :mod:`~icaxes.evaluate.similarity` (sparse similarity and
 analogy), :mod:`~icaxes.evaluate.alignment` (cross-lingual retrieval with CSLS),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from icaxes.errors import InputError
 from icaxes.params import MAX_ITER, TOL
+from icaxes.viz.fonts import figure_style, pyplot, save_figure
 
 #: The tasks :func:`evaluate_source` knows, in the order they run.
 TASKS = ("similarity", "analogy", "intrusion", "purity", "stability", "tour", "hoc", "alignment")
@@ -69,15 +70,14 @@ class Spaces:
 
 def reduce_dimension(emb, dim: int):
     """The embeddings projected on their first ``dim`` principal axes (unchanged if not wider)."""
+    from icaxes.decompose.whitening import principal_projection
     from icaxes.io.embeddings import Embeddings
 
     if emb.dim <= dim:
         return emb
-    X = np.asarray(emb.vectors, dtype=np.float64)
-    Xc = X - X.mean(axis=0)
-    _, _, Vt = np.linalg.svd(Xc, full_matrices=False)
     meta = dict(emb.metadata, reduced=f"first {dim} principal components of {emb.dim}")
-    return Embeddings(list(emb.tokens), (Xc @ Vt[:dim].T).astype(np.float32), emb.frequencies, meta)
+    Y = principal_projection(emb.vectors, dim).astype(np.float32)
+    return Embeddings(list(emb.tokens), Y, emb.frequencies, meta)
 
 
 def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool = False,
@@ -440,27 +440,14 @@ def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None,
 
 # ------------------------------------------------------------------ figures
 def _save_fig(fig, out: Path, name: str) -> list[Path]:
-    from icaxes.io.atomic import atomic_file
-
-    paths = []
-    for ext in ("png", "svg"):
-        target = out / f"{name}.{ext}"
-        with atomic_file(target) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
-        paths.append(target)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return paths
+    """Write ``out/name.png`` and ``.svg`` (call inside :func:`~icaxes.viz.fonts.figure_style`)."""
+    return save_figure(fig, out / name)
 
 
+@figure_style()
 def similarity_figure(df: pd.DataFrame, out: Path) -> list[Path]:
     """Spearman rho against p, one panel per benchmark."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axs = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
     for ax, b, title in zip(axs, ("ws353", "simlex999"), ("WordSim-353", "SimLex-999"), strict=True):
         for method, style in (("ica", "o-"), ("pca", "s--"), ("raw", "^:")):
@@ -483,13 +470,10 @@ def sp_max(df: pd.DataFrame) -> int:
     return max(nums) * 2 if nums else 1
 
 
+@figure_style()
 def hoc_figure(res, labels: Sequence[str], out: Path) -> list[Path]:
     """HOC heatmap with axes ordered by cluster; dots mark spanning-tree edges inside a cluster."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     order = np.argsort(res.labels, kind="stable")
     H = res.hoc[np.ix_(order, order)].copy()
     np.fill_diagonal(H, np.nan)
@@ -512,13 +496,10 @@ def hoc_figure(res, labels: Sequence[str], out: Path) -> list[Path]:
     return _save_fig(fig, out, "eval-hoc")
 
 
+@figure_style()
 def stability_figure(df: pd.DataFrame, threshold: float, out: Path) -> list[Path]:
     """Per-axis stability against axis index (axes sorted by skewness)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 2.8))
     colors = ["tab:red" if u else "tab:blue" for u in df.unstable]
     ax.bar(df.axis, df.stability, color=colors)

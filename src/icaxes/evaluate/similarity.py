@@ -2,7 +2,7 @@
 
 For unit-length rows ``x`` and ``y`` the cosine is ``sum_k x_k y_k``; each term is the
 meaning the two words share along axis ``k``. Keeping only the ``p`` largest terms gives a
-sparse similarity (METHOD.md section 5). The benchmarks are the copies of WordSim-353,
+sparse similarity (docs/method.md, section 5). The benchmarks are the copies of WordSim-353,
 SimLex-999 and the Google analogy set bundled with gensim (``gensim.test.utils.datapath``;
 docs/benchmarks.md says why they are not shipped). Users' own files:
 :mod:`icaxes.evaluate.userfiles`.

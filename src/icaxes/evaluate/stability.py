@@ -112,16 +112,15 @@ def axis_stability(X: np.ndarray, reference: np.ndarray, *, seeds: tuple[int, ..
     plans: list[tuple[str, int, np.ndarray | None]] = [(f"seed {s}", s, None) for s in seeds]
     plans += [(f"bootstrap {b}", 0, rng.integers(0, X.shape[0], X.shape[0])) for b in range(n_bootstrap)]
     runs: dict[str, list[float]] = {}
-    from rich.progress import Progress
+    from icaxes.progress import ProgressBar
 
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("stability refits", total=len(plans))
+    with ProgressBar("stability refits", len(plans), enabled=progress) as bar:
         for name, start, rows in plans:
             est = ICA(random_state=start, max_iter=max_iter, tol=tol)
             est.fit(X if rows is None else X[rows])
             S = est.transform(X[:m])
             runs[name] = [float(v) for v in matched_abs_correlation(reference[:m], S)]
-            bar.advance(task)
+            bar.advance()
     R = np.array(list(runs.values()))
     return StabilityResult([float(v) for v in R.mean(axis=0)], [float(v) for v in R.min(axis=0)], runs,
                            threshold, {"seeds": list(seeds), "n_bootstrap": n_bootstrap, "seed": seed,

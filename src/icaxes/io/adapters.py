@@ -149,7 +149,7 @@ def read_texts(path: str | os.PathLike[str]) -> list[str]:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start + 1}); save it as UTF-8") from None
 
 
-def load_st_spec(spec: str, *, limit: int | None = None, progress: bool = True) -> Embeddings:
+def load_st_spec(spec: str, *, limit: int | None = None, progress: bool = False) -> Embeddings:
     """Embeddings of the source ``st:MODEL_DIR:TEXTS`` (the first ``limit`` distinct texts)."""
     parsed = parse_st_spec(spec)
     if parsed is None:

@@ -1,6 +1,6 @@
 """Word embeddings made by sentence encoders: the top-N words of a language, embedded one by one.
 
-Encoders (all install from PyPI and run offline on the CPU, see DATA.md):
+Encoders (all install from PyPI and run offline on the CPU; docs/data.md, section 1):
 
 ========== ============================================= ===== ======================
 name       model                                          dim   languages
@@ -121,7 +121,7 @@ def get_encoder(name: str) -> Encoder:
 
 
 def encode_texts(encoder: str, texts: Sequence[str], *, batch_size: int = 64,
-                 progress: bool = True, description: str | None = None) -> np.ndarray:
+                 progress: bool = False, description: str | None = None) -> np.ndarray:
     """Embed texts with an encoder, uncached, in batches with a progress bar.
 
     Returns
@@ -136,14 +136,9 @@ def encode_texts(encoder: str, texts: Sequence[str], *, batch_size: int = 64,
         _LOADED[encoder] = enc.load()
     fn = _LOADED[encoder]
     out = np.empty((len(texts), enc.dim), dtype=np.float32)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from icaxes.progress import ProgressBar
 
-    # on stderr, like every progress display of the command line (stdout stays for results)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True), disable=not progress,
-                  transient=True) as bar:
-        task = bar.add_task(description or f"encoding with {encoder}", total=len(texts))
+    with ProgressBar(description or f"encoding with {encoder}", len(texts), enabled=progress) as bar:
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
             v = fn(chunk)
@@ -151,7 +146,7 @@ def encode_texts(encoder: str, texts: Sequence[str], *, batch_size: int = 64,
                 raise InputError(f"encoder {encoder} returned shape {v.shape} for {len(chunk)} texts")
             out[start:start + len(chunk)] = v
             CACHE_STATS["encoded"] += len(chunk)
-            bar.advance(task, len(chunk))
+            bar.advance(len(chunk))
     return out
 
 
@@ -191,7 +186,7 @@ def word_list(lang: str, n: int) -> tuple[list[str], np.ndarray]:
     return words, freqs
 
 
-def encode_words(encoder: str, lang: str, n: int, *, progress: bool = True,
+def encode_words(encoder: str, lang: str, n: int, *, progress: bool = False,
                  use_cache: bool = True) -> Embeddings:
     """Embeddings of the top-``n`` words of ``lang`` made by ``encoder``, cached.
 
@@ -327,7 +322,7 @@ def _wordnet_fingerprint(directory: str | os.PathLike[str] | None = None) -> str
 
 
 def encode_wordnet_glosses(encoder: str = "minilm", *, limit: int | None = None,
-                           progress: bool = True, use_cache: bool = True) -> Embeddings:
+                           progress: bool = False, use_cache: bool = True) -> Embeddings:
     """Sentence embeddings of every WordNet 3.0 synset gloss, cached.
 
     With the default encoder this is a real 384-dimensional set of 117,659 rows
@@ -424,7 +419,7 @@ def _glosses_spec(spec: str) -> tuple[str, int | None] | None:
     return name, n
 
 
-def load_spec(spec: str, *, limit: int | None = None, progress: bool = True) -> Embeddings:
+def load_spec(spec: str, *, limit: int | None = None, progress: bool = False) -> Embeddings:
     """Resolve an embedding spec: ``ENCODER:LANG:N``, ``minilm-tokens``, ``ENCODER-glosses[:N]``
     (e.g. ``minilm-glosses``, WordNet glosses) or a :func:`load_embeddings` source.
 

@@ -73,7 +73,7 @@ _IS_BAD = _ftfy_is_bad()
 
 
 def is_clean(token: str) -> bool:
-    """False for junk tokens seen in real tables (see DATA.md's data-quality notes).
+    """False for junk tokens seen in real tables (docs/data.md, section 2).
 
     Junk: mojibake (UTF-8 decoded as Latin-1 or cp1251, e.g. ``"Ã©tÃ©"``, ``"lвЂ"``; ftfy's
     detector when installed, else a pattern), zero-width, control or private characters, the

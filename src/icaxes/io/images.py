@@ -157,7 +157,7 @@ def preprocess(images: np.ndarray, size: int = 224) -> np.ndarray:
     return ((t - 0.5) / 0.5).numpy()
 
 
-def image_features(images: np.ndarray, *, batch_size: int = 32, progress: bool = True,
+def image_features(images: np.ndarray, *, batch_size: int = 32, progress: bool = False,
                    logits: bool = False) -> np.ndarray:
     """1280-d pooled EfficientNet-Lite0 features (or the 1000 ImageNet logits) of uint8 images."""
     torch = require("torch", extra="images", feature="image features")
@@ -166,17 +166,16 @@ def image_features(images: np.ndarray, *, batch_size: int = 32, progress: bool =
     if n == 0:
         raise InputError("no images to encode")
     out = np.empty((n, 1000 if logits else 1280), dtype=np.float32)
-    from rich.progress import Progress
+    from icaxes.progress import ProgressBar
 
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
-    with torch.inference_mode(), Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("EfficientNet-Lite0", total=n)
+    with torch.inference_mode(), ProgressBar("EfficientNet-Lite0", n, enabled=progress) as bar:
         for s in range(0, n, batch_size):
             x = torch.from_numpy(preprocess(images[s:s + batch_size]))
             f = net.features(x)
             out[s:s + len(x)] = (net._fc(f) if logits else f).numpy()
             CACHE_STATS["encoded"] += len(x)
-            bar.advance(task, len(x))
+            bar.advance(len(x))
     return out
 
 
@@ -215,7 +214,7 @@ class ImageSet:
 
 
 def fashion_features(per_class: int = 100, *, split: str = "test", seed: int = 0,
-                     progress: bool = True) -> ImageSet:
+                     progress: bool = False) -> ImageSet:
     """EfficientNet-Lite0 features of ``per_class`` Fashion-MNIST images of each class (cached)."""
     images, labels = load_fashion_mnist(split)
     rng = np.random.default_rng(seed)

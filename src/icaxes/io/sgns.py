@@ -160,15 +160,15 @@ def corpus_texts(corpus: str = "gcide", *, max_entries: int | None = None,
 class _Sentences:
     """Re-iterable sentences (gensim reads the corpus once per epoch plus once for the vocabulary)."""
 
-    def __init__(self, texts: Sequence[str], bar=None, task=None) -> None:
+    def __init__(self, texts: Sequence[str], bar=None) -> None:
         self.sentences = [s for t in texts for s in sentences_of(t)]
-        self.bar, self.task = bar, task
+        self.bar = bar  # an icaxes.progress.ProgressBar, advanced by the words read
 
     def __iter__(self) -> Iterator[list[str]]:
         for s in self.sentences:
             yield s
             if self.bar is not None:
-                self.bar.advance(self.task, len(s))
+                self.bar.advance(len(s))
 
 
 def train_sgns(corpus: str = "gcide", *, vector_size: int = 300, window: int = 5, min_count: int = 5,
@@ -220,17 +220,16 @@ def train_sgns(corpus: str = "gcide", *, vector_size: int = 300, window: int = 5
             SGNS_STATS["cache_hits"] += 1
             return Embeddings(z["tokens"].tolist(), z["vectors"], z["counts"].astype(np.float64), meta)
     gensim_models = require("gensim.models", extra="gensim", feature="training the SGNS source")
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from icaxes.progress import ProgressBar
 
     texts = corpus_texts("+".join(names), max_entries=max_entries)
-    with Progress(TextColumn("SGNS {task.description}"), BarColumn(), TimeElapsedColumn(),
-                  disable=not progress, transient=True) as bar:
-        sentences = _Sentences(texts, bar)
-        n_words = sum(len(s) for s in sentences.sentences)
-        if not n_words:
-            raise InputError(f"the {corpus} corpus has no words to train on")
-        sentences.task = bar.add_task(f"{n_words:,} words x {epochs + 1} passes",
-                                      total=n_words * (epochs + 1))
+    sentences = _Sentences(texts)
+    n_words = sum(len(s) for s in sentences.sentences)
+    if not n_words:
+        raise InputError(f"the {corpus} corpus has no words to train on")
+    with ProgressBar(f"SGNS {n_words:,} words x {epochs + 1} passes", n_words * (epochs + 1),
+                     enabled=progress) as bar:
+        sentences.bar = bar
         model = gensim_models.Word2Vec(sentences, sg=1, vector_size=vector_size, window=window,
                                        min_count=min_count, negative=negative, sample=sample, epochs=epochs,
                                        seed=seed, workers=workers)

@@ -123,7 +123,8 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
                     lowercase: bool = False, dedupe: bool = False,
                     token_filter: Callable[[str], bool] | str | None = None,
                     format: str | None = None, tokens_path: str | os.PathLike[str] | None = None,
-                    clean: bool | None = None, allow_pickle: bool = False) -> Embeddings:
+                    clean: bool | None = None, allow_pickle: bool = False,
+                    progress: bool = False) -> Embeddings:
     """Read embeddings from a built-in source name or a file.
 
     Parameters
@@ -157,6 +158,8 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
     allow_pickle : bool, default False
         Read gensim ``.kv``/``.model`` files, which are Python pickles: loading one can run
         code from the file, so pass True only for a file you trust. No other format needs it.
+    progress : bool, default False
+        Show a progress bar while an encoder source (``use:fr:5000``, ``st:...``) encodes.
 
     Raises
     ------
@@ -193,12 +196,12 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
     elif name.startswith("st:") and not Path(source).exists():
         from icaxes.io.adapters import load_st_spec
 
-        emb = load_st_spec(name, limit=limit)
+        emb = load_st_spec(name, limit=limit, progress=progress)
         raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
     elif not Path(source).exists() and _is_encoder_spec(name):
         from icaxes.io.encoders import load_spec
 
-        emb = load_spec(name, limit=limit)
+        emb = load_spec(name, limit=limit, progress=progress)
         if limit is not None and len(emb) > limit:
             emb = emb.head(limit)
         raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata

@@ -1,4 +1,4 @@
-"""Universality: pair rows across embeddings and match their axes (METHOD.md section 3)."""
+"""Universality: pair rows across embeddings and match their axes (docs/method.md, section 3)."""
 
 from icaxes.universal.matching import axis_correlations, match_greedy, match_optimal
 from icaxes.universal.pairs import (

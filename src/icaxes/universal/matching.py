@@ -221,16 +221,15 @@ def permutation_null(A: np.ndarray, B: np.ndarray, weights: np.ndarray | None = 
     rng = np.random.default_rng(seed)
     k = min(A.shape[1], B.shape[1])
     curves = np.empty((n_permutations, k))
-    from rich.progress import Progress
+    from icaxes.progress import ProgressBar
 
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("permutation null", total=n_permutations)
+    with ProgressBar("permutation null", n_permutations, enabled=progress) as bar:
         for p in range(n_permutations):
             Bs = _standardize(B[rng.permutation(n)], w)
             corr = As.T @ Bs
             r, c = match(corr)
             curves[p] = np.sort(corr[r, c])[::-1]
-            bar.advance(task)
+            bar.advance()
     q = 1.0 - alpha
     return NullResult(curves, alpha, float(np.quantile(curves[:, 0], q)), np.quantile(curves, q, axis=0),
                       seed if isinstance(seed, int) or seed is None else None)

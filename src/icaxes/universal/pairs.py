@@ -6,7 +6,7 @@ candidate pairs it dropped and why, in ``Pairs.report``, so a user can see what 
 
 Dictionaries fan out (one English word may have dozens of translations); the default
 weight of a pair is ``1 / fan-out`` of its source word, so every source word counts once
-in a weighted correlation (METHOD.md section 3).
+in a weighted correlation (docs/method.md, section 3).
 """
 
 from __future__ import annotations

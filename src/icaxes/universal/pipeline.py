@@ -197,12 +197,11 @@ def _version_of(spec: str) -> str:
 
 def _reduce(emb: Embeddings, k: int) -> Embeddings:
     """Project onto the first ``k`` principal components (few rows, many dimensions: images)."""
+    from icaxes.decompose.whitening import principal_projection
+
     if emb.dim <= k:
         return emb
-    X = np.asarray(emb.vectors, dtype=np.float64)
-    X = X - X.mean(axis=0)
-    _, _, vt = np.linalg.svd(X, full_matrices=False)
-    Y = (X @ vt[:k].T).astype(np.float32)
+    Y = principal_projection(emb.vectors, k).astype(np.float32)
     return Embeddings(list(emb.tokens), Y, emb.frequencies,
                       {**emb.metadata, "pca_reduced": f"{emb.dim} -> {k} (rows/10)"})
 
@@ -225,7 +224,7 @@ def _load(es: EmbeddingSpec, progress: bool):
     return load_spec(es.spec, limit=es.limit, progress=progress), None
 
 
-def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = True,
+def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = False,
                   use_cache: bool = True) -> Fitted:
     """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
     emb, images = _load(es, progress)
@@ -356,7 +355,7 @@ class ComparisonResult:
 
 
 def run_comparison(comp: Comparison, fitted: dict[str, Fitted], settings: dict[str, Any], *,
-                   progress: bool = True) -> ComparisonResult:
+                   progress: bool = False) -> ComparisonResult:
     """Match the reference against every target, ICA and PCA, with the permutation null."""
     ref = fitted[comp.reference]
     results: dict[str, PairResult] = {}

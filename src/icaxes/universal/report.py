@@ -42,7 +42,7 @@ def _slug(s: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in s)
 
 
-def run_universal(config: Config | str | Path, output: str | Path, *, progress: bool = True,
+def run_universal(config: Config | str | Path, output: str | Path, *, progress: bool = False,
                   log=print, force: bool = False) -> UniversalReport:
     """Fit every embedding of a config, run its comparisons and write the report folder.
 
@@ -52,7 +52,7 @@ def run_universal(config: Config | str | Path, output: str | Path, *, progress: 
         A parsed config or a TOML file (see :mod:`icaxes.universal.pipeline`).
     output : path
         Report folder; written atomically (replaced only when everything succeeded).
-    progress : bool
+    progress : bool, default False
         Progress bars for encoding, fitting and the permutation null.
     log : callable
         Receives one line per step.

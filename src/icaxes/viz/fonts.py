@@ -85,7 +85,9 @@ def pyplot():
 def figure_style() -> Iterator[Any]:
     """Context in which pyplot uses the icaxes style; yields ``pyplot``.
 
-    The user's global rcParams are left as they were.
+    Every icaxes figure is drawn and saved (:func:`save_figure`) inside it; ``@figure_style()``
+    also works as a decorator. The user's global rcParams are left as they were: nothing in
+    icaxes sets them.
     """
     plt = pyplot()
     with plt.rc_context(style()):
