@@ -51,7 +51,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
         check_device(device)
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
                           token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean,
-                          allow_pickle=allow_pickle)
+                          allow_pickle=allow_pickle, progress=progress)
     ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver,
                   n_components=n_components, device=device)
     pca = fit_pca(emb, n_components=n_components)

@@ -13,7 +13,8 @@ from icaxes.cli._text import shown as escape
 
 
 def _pairs_for(spec: str, a, b):
-    """The pairs of a ``--pairs`` value (one parser for match, explore and serve)."""
+    """The pairs of a ``--pairs`` value (one parser for match, explore and serve:
+    :func:`icaxes.universal.pairs.parse_pairs`)."""
     from icaxes.universal.pairs import pairs_from_spec
 
     return pairs_from_spec(spec, a, b)
