@@ -18,6 +18,7 @@ FORMS = {
     "glove-6b-50d": ("named", "glove-6b-50d", "en", None, None),
     "fasttext-fr": ("named", "fasttext-fr", "fr", None, None),
     "chive-ja": ("named", "chive-ja", "ja", None, None),
+    "sgns-gcide": ("named", "sgns-gcide", "en", None, None),
     "use:fr:5000": ("words", "use", "fr", 5000, None),
     "e5:hi:3000": ("words", "e5", "hi", 3000, None),
     "minilm:en:20": ("words", "minilm", "en", 20, None),
