@@ -55,8 +55,11 @@ def test_word_list_keeps_the_language_script():
 
 
 def test_spec_parsing_and_errors():
-    assert encoders.parse_spec("e5:fr:5000") == ("e5", "fr", 5000)
-    assert encoders.parse_spec("glove-6b-50d") is None
+    from icaxes.io.sources import parse_source
+
+    spec = parse_source("e5:fr:5000")
+    assert (spec.kind, spec.name, spec.lang, spec.n) == ("words", "e5", "fr", 5000)
+    assert parse_source("glove-6b-50d").kind == "named"
     with pytest.raises(UnknownSourceError, match="does not cover"):
         encoders.encode_words("use", "hi", 10)
     with pytest.raises(UnknownSourceError, match="unknown encoder"):
@@ -130,7 +133,7 @@ def test_wordnet_glosses_encoded_and_cached(cache):
     assert spec.tokens == emb.tokens and np.array_equal(spec.vectors, np.delete(emb.vectors, constant, 1))
     assert dict(encoders.CACHE_STATS)["encoded"] == mid["encoded"]  # served from the cache too
     with pytest.raises(InputError, match="ENCODER-glosses"):
-        encoders.load_spec("minilm-glosses:many")
+        load_embeddings("minilm-glosses:many")
 
 
 def test_fit_minilm_words_drops_the_constant_columns(cache, tmp_path, capsys):

@@ -46,3 +46,24 @@ def test_preprocess_rejects_bad_shapes():
         images.preprocess(np.zeros((2, 5), dtype=np.uint8))
     x = images.preprocess(np.full((1, 28, 28), 255, dtype=np.uint8))
     assert x.shape == (1, 3, 224, 224) and np.allclose(x, 1.0)
+
+
+def test_fashion_mnist_is_a_source_of_fit(tmp_path, monkeypatch):
+    # the smallest real call: one image per class through the network, then icaxes fit
+    from icaxes.cli import main
+    from icaxes.io.sources import load_embeddings, parse_source
+    from icaxes.model import load_model
+
+    monkeypatch.setenv("ICAXES_CACHE", str(tmp_path / "cache"))
+    assert main(["fit", "fashion-mnist:1", "-o", str(tmp_path / "fm"), "--tol", "1e-6"]) == 0
+    model = load_model(tmp_path / "fm")
+    emb = load_embeddings("fashion-mnist:1", progress=False)  # now from the feature cache
+    assert list(model.tokens) == emb.tokens and len(emb) == 10
+    assert emb.dim == 2 and "pca_reduced" in emb.metadata  # 10 rows: max(2, 10 // 10) components
+    assert parse_source("fashion-mnist:1").lang == "image"
+    # the rows are one test image of each class, and the images come back from the tokens
+    found = images.image_set(emb)
+    x, y = images.load_fashion_mnist("test")
+    assert sorted(found.labels.tolist()) == list(range(10))
+    idx = [int(t[3:]) for t in emb.tokens]
+    assert np.array_equal(found.images, x[idx]) and np.array_equal(found.labels, y[idx])

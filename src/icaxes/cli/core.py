@@ -19,7 +19,9 @@ from icaxes.errors import InputError
 from icaxes.io.filters import FIT_FILTER, FIT_ROWS, RowSelection
 from icaxes.params import MAX_ITER, TOL
 
-Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d) or a path.")]
+Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d), a source form "
+                                       "(use:fr:5000, minilm-glosses, fashion-mnist:100, st:MODEL_DIR:TEXTS) "
+                                       "or a path.")]
 ModelDir = Annotated[Path, typer.Argument(help="Model folder written by `icaxes fit`.")]
 Method = Annotated[str, typer.Option("--method", "-m", help="Which axes to read: ica or pca.")]
 

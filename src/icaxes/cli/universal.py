@@ -12,8 +12,9 @@ from icaxes.cli._app import ForceOption, app, err, out
 from icaxes.cli._text import shown as escape
 
 
-def _pairs_for(spec: str, a, b):
-    """The pairs of a ``--pairs`` value (one parser for match, explore and serve)."""
+def _pairs_for(spec, a, b):
+    """The pairs of a ``--pairs`` value (one parser for match, explore and serve:
+    :func:`icaxes.universal.pairs.parse_pairs`)."""
     from icaxes.universal.pairs import pairs_from_spec
 
     return pairs_from_spec(spec, a, b)
@@ -40,15 +41,17 @@ def match(
 
     from icaxes.io.atomic import atomic_file, check_output_file
     from icaxes.model import load_model
+    from icaxes.universal.pairs import parse_pairs
     from icaxes.universal.pipeline import match_models
 
     if output is not None:
         check_output_file(output, inputs=[model_a, model_b])
+    pair_spec = parse_pairs(pairs)  # a bad --pairs stops before the models are read
     rows = []
     for kind in ("ica", "pca"):
         a = load_model(model_a, kind)
         b = load_model(model_b, kind)
-        p = _pairs_for(pairs, a, b).restrict(a, b)
+        p = _pairs_for(pair_spec, a, b).restrict(a, b)
         if kind == "ica":
             err.print(escape(p.summary()))
         m = match_models(a, b, p, method=method, n_permutations=permutations, seed=seed, progress=True,

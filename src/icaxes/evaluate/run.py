@@ -97,12 +97,7 @@ def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool 
     if max_dim is not None:
         params["max_dim"] = max_dim
     folder = cache_path("eval-models", "", **params)
-    if ":" in str(source) and not Path(source).exists():
-        from icaxes.io.encoders import load_spec
-
-        emb = load_spec(str(source), limit=limit, progress=progress)
-    else:
-        emb = load_embeddings(source, limit=limit)
+    emb = load_embeddings(source, limit=limit, progress=progress)
     if max_dim is not None:
         emb = reduce_dimension(emb, max_dim)
     if (folder / "ica" / "model.json").is_file() and (folder / "pca" / "model.json").is_file():

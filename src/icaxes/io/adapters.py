@@ -7,7 +7,7 @@
   read with safetensors alone (the ``model2vec`` package is not needed).
 - the source ``st:MODEL_DIR:TEXTS`` of :func:`~icaxes.io.sources.load_embeddings`: a local
   sentence-transformers folder and a UTF-8 text file with one text per line
-  (:func:`load_st_spec`); blank lines are skipped and repeated texts kept once.
+  (:func:`load_st_texts`); blank lines are skipped and repeated texts kept once.
 
 Each gives :class:`~icaxes.io.embeddings.Embeddings`; its ``metadata["source"]`` names where
 the rows came from so that a model fitted on them can encode new texts the same way
@@ -26,9 +26,6 @@ import numpy as np
 
 from icaxes.errors import EmbeddingFormatError, InputError, UnknownSourceError, require
 from icaxes.io.embeddings import Embeddings
-
-#: prefix of the sentence-transformers source ``st:MODEL_DIR:TEXTS``
-ST_PREFIX = "st:"
 
 
 # ----------------------------------------------------------------------------------- gensim
@@ -100,27 +97,6 @@ def _st_name(model: Any) -> str:
         return "sentence-transformers model"
 
 
-def parse_st_spec(spec: str) -> tuple[Path, Path] | None:
-    """``'st:MODEL_DIR:TEXTS'`` -> (model folder, text file); None when ``spec`` is not one.
-
-    The split is at the first ``:`` after which both parts exist (a folder, then a file), so
-    paths may themselves hold colons.
-    """
-    if not spec.startswith(ST_PREFIX):
-        return None
-    rest = spec[len(ST_PREFIX):]
-    cuts = [i for i, c in enumerate(rest) if c == ":"]
-    for i in cuts:
-        folder, texts = Path(rest[:i]), Path(rest[i + 1:])
-        if folder.is_dir() and texts.is_file():
-            return folder, texts
-    if not cuts:
-        raise InputError(f"bad source {spec!r}: expected st:MODEL_DIR:TEXTS (a sentence-transformers "
-                         "folder and a text file with one text per line)")
-    raise UnknownSourceError(f"source {spec!r}: expected st:MODEL_DIR:TEXTS with an existing "
-                             "sentence-transformers folder and an existing text file")
-
-
 def _check_st_folder(folder: Path) -> None:
     if not ((folder / "modules.json").is_file() or (folder / "config.json").is_file()):
         raise UnknownSourceError(f"{folder} is not a sentence-transformers model folder (no modules.json "
@@ -149,19 +125,23 @@ def read_texts(path: str | os.PathLike[str]) -> list[str]:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start + 1}); save it as UTF-8") from None
 
 
-def load_st_spec(spec: str, *, limit: int | None = None, progress: bool = False) -> Embeddings:
-    """Embeddings of the source ``st:MODEL_DIR:TEXTS`` (the first ``limit`` distinct texts)."""
-    parsed = parse_st_spec(spec)
-    if parsed is None:
-        raise InputError(f"{spec!r} is not an st:MODEL_DIR:TEXTS source")
-    folder, text_file = parsed
+def load_st_texts(folder: str | os.PathLike[str], text_file: str | os.PathLike[str], *,
+                  limit: int | None = None, progress: bool = False, source: str | None = None) -> Embeddings:
+    """Embeddings of the distinct lines of ``text_file`` encoded by the sentence-transformers
+    ``folder`` (the first ``limit`` of them): the source ``st:MODEL_DIR:TEXTS``.
+
+    ``source`` is what ``metadata["source"]`` says (default ``st:FOLDER:TEXT_FILE``); the
+    absolute folder and text file are recorded as ``model_dir`` and ``texts``.
+    """
+    folder, text_file = Path(folder), Path(text_file)
     texts, _ = _unique_texts(read_texts(text_file))
     if limit is not None:
         texts = texts[:limit]
     if not texts:
         raise InputError(f"{text_file}: no text to encode (the file is empty or blank)")
     model = load_sentence_transformer(folder)
-    emb = from_sentence_transformer(model, texts, progress=progress, source=spec)
+    emb = from_sentence_transformer(model, texts, progress=progress,
+                                    source=source or f"st:{folder}:{text_file}")
     emb.metadata.update(model_dir=str(folder.resolve()), texts=str(text_file.resolve()))
     return emb
 

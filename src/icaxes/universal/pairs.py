@@ -552,29 +552,99 @@ def grouped_pairs(rows: Sequence[str], labels: Sequence[str], *, label_map: Mapp
                  {"name": "grouped rows", "weighting": "grouped", "groups": len(group)})
 
 
-def pairs_from_spec(spec: str, a: Any, b: Any) -> Pairs:
-    """The pairs named by a ``--pairs`` value, for embeddings (or models) ``a`` and ``b``.
+# ------------------------------------------------------------------------- pair specs
+#: the accepted pair specs, for help texts and error messages
+PAIR_FORMS = ("same", "freedict", "freedict:SRC-TGT", "class-words", "a MUSE pair file")
+
+
+@dataclass(frozen=True)
+class PairSpec:
+    """A parsed pair spec (see :func:`parse_pairs`).
+
+    Attributes
+    ----------
+    kind : {'same', 'freedict', 'class-words', 'muse'}
+    src_lang, tgt_lang : str or None
+        The languages a ``freedict:SRC-TGT`` spec names (None: the sides' own).
+    path : Path or None
+        The MUSE pair file.
+    """
+
+    kind: str
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    path: Path | None = None
+
+
+def parse_pairs(text: str) -> PairSpec:
+    """Read a pair spec: ``same`` (tokens spelled the same on both sides), ``freedict`` (the
+    Debian freedict dictionary between the two sides' languages, or shared tokens when they
+    have the same one), ``freedict:SRC-TGT`` (e.g. ``freedict:en-fr``), ``class-words``
+    (image rows paired with the words of their class) or the path of a MUSE pair file.
+
+    Raises
+    ------
+    InputError
+        If ``text`` is none of these (the message lists them).
+    """
+    text = str(text)
+    if text in ("same", "freedict", "class-words"):
+        return PairSpec(text)
+    head, colon, langs = text.partition(":")
+    if head == "freedict" and colon:
+        parts = langs.split("-")
+        if len(parts) != 2 or not all(parts):
+            raise InputError(f"bad pairs {text!r}: use freedict:SRC-TGT, e.g. freedict:en-fr")
+        return PairSpec("freedict", parts[0], parts[1])
+    if text and Path(text).exists():
+        return PairSpec("muse", path=Path(text))
+    raise InputError(f"bad pairs {text!r}: use {', '.join(PAIR_FORMS[:-1])} or {PAIR_FORMS[-1]}")
+
+
+def pairs_from_spec(spec: str | PairSpec, a: Any, b: Any, *,
+                    langs: tuple[str | None, str | None] = (None, None),
+                    target_labels: Sequence[int] | None = None,
+                    label_words: Mapping[int, Sequence[str]] | None = None) -> Pairs:
+    """The pairs a spec names, for embeddings (or models) ``a`` and ``b``.
 
     Parameters
     ----------
-    spec : str
-        ``same`` (tokens spelled the same in both), ``freedict:SRC-TGT`` (a Debian freedict
-        dictionary, e.g. ``freedict:en-fr``) or the path of a MUSE pair file.
+    spec : str or PairSpec
+        See :func:`parse_pairs`.
     a, b : Embeddings or AxisModel
         The two sides (``same`` pairs their shared tokens).
+    langs : (str or None, str or None)
+        The languages of ``a`` and ``b``: needed by a bare ``freedict``; given, a MUSE file's
+        words are cleaned for them (see :func:`read_muse`).
+    target_labels : sequence of int, optional
+        ``class-words``: the class of each row of ``b`` (images); ``a`` holds the words.
+    label_words : mapping, optional
+        ``class-words``: class -> its words (default: the Fashion-MNIST class words).
 
     Returns
     -------
     Pairs
         Not yet restricted to the two vocabularies (see :meth:`Pairs.restrict`).
     """
-    if spec == "same":
+    ps = spec if isinstance(spec, PairSpec) else parse_pairs(spec)
+    if ps.kind == "same":
         return same_token_pairs(a, b)
-    if spec.startswith("freedict:"):
-        langs = spec.split(":", 1)[1].split("-")
-        if len(langs) != 2:
-            raise InputError(f"bad --pairs {spec!r}: use freedict:SRC-TGT, e.g. freedict:en-fr")
-        return load_freedict(*langs)
-    if Path(spec).exists():
-        return read_muse(spec)
-    raise InputError(f"bad --pairs {spec!r}: use 'same', 'freedict:SRC-TGT' or a MUSE pair file")
+    if ps.kind == "freedict":
+        src, tgt = (ps.src_lang, ps.tgt_lang) if ps.src_lang else langs
+        if src is None or tgt is None:
+            raise InputError("pairs 'freedict' needs the two languages: use freedict:SRC-TGT, "
+                             "e.g. freedict:en-fr")
+        if ps.src_lang is None and src == tgt:
+            return same_token_pairs(a, b)
+        return load_freedict(src, tgt)
+    if ps.kind == "class-words":
+        if target_labels is None:
+            raise InputError("pairs \"class-words\" needs an image embedding (fashion-mnist:N) as target")
+        if label_words is None:
+            from icaxes.io.images import FASHION_WORDS as label_words
+        tokens = b.tokens if hasattr(b, "tokens") else list(b)
+        g = grouped_pairs(tokens, [int(x) for x in target_labels], label_map=label_words)
+        # the first side holds the words: swap so that source = word, target = image
+        return Pairs(g.target, g.source, g.weights, g.report, {**g.metadata, "name": "image class words"})
+    assert ps.path is not None
+    return read_muse(ps.path, src_lang=langs[0], tgt_lang=langs[1])

@@ -20,7 +20,7 @@ A config names embeddings and comparisons::
     name = "e5-languages"
     reference = "en_e5"
     targets = ["fr_e5", "ja_e5"]
-    pairs = "freedict"      # or "same" (identical tokens) or a MUSE file path
+    pairs = "freedict"      # or "same" (identical tokens), "class-words" or a MUSE file path
 
 Fitted models are cached (keyed by the embedding spec, its encoder version and the fit
 settings), so a second run re-reads them and the encodings instead of recomputing.
@@ -48,7 +48,7 @@ from icaxes.universal.matching import (
     match_many,
     permutation_null,
 )
-from icaxes.universal.pairs import Pairs, grouped_pairs, load_freedict, read_muse, same_token_pairs
+from icaxes.universal.pairs import Pairs, pairs_from_spec
 
 #: ``fit_hit`` / ``fit_miss``: fitted models read from / written to the cache
 FIT_STATS: Counter = Counter()
@@ -98,16 +98,14 @@ class Config:
 
 
 def _lang_of(spec: str) -> str | None:
-    from icaxes.io.encoders import parse_spec
+    """The language of a source (:attr:`~icaxes.io.sources.SourceSpec.lang`); None when the
+    source says none or does not exist yet (it is reported when it is loaded)."""
+    from icaxes.io.sources import parse_source
 
-    parsed = parse_spec(spec)
-    if parsed is not None:
-        return parsed[1]
-    if spec.startswith("fashion-mnist"):
-        return "image"
-    return {"glove-6b-50d": "en", "fasttext-fr": "fr", "chive-ja": "ja",
-            "sgns-gcide": "en"}.get(spec.split(":")[0]) or (
-        "en" if spec.startswith("minilm-tokens") else None)
+    try:
+        return parse_source(spec).lang
+    except UnknownSourceError:
+        return None
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
@@ -180,53 +178,24 @@ class Fitted:
     images: Any = None  # an icaxes.io.images.ImageSet for image embeddings
 
 
-def _version_of(spec: str) -> str:
-    from icaxes.io.encoders import ENCODERS, parse_spec
-
-    parsed = parse_spec(spec)
-    if parsed is not None:
-        return ENCODERS[parsed[0]].version
-    if spec.startswith("minilm-tokens"):
-        return ENCODERS["minilm"].version
-    if spec.startswith("fashion-mnist"):
-        from icaxes.io.images import _version
-
-        return f"efficientnet-lite0 {_version()}"
-    return "static"
-
-
-def _reduce(emb: Embeddings, k: int) -> Embeddings:
-    """Project onto the first ``k`` principal components (few rows, many dimensions: images)."""
-    from icaxes.decompose.whitening import principal_projection
-
-    if emb.dim <= k:
-        return emb
-    Y = principal_projection(emb.vectors, k).astype(np.float32)
-    return Embeddings(list(emb.tokens), Y, emb.frequencies,
-                      {**emb.metadata, "pca_reduced": f"{emb.dim} -> {k} (rows/10)"})
-
-
 def _load(es: EmbeddingSpec, progress: bool):
-    """Embeddings of a spec, plus the image set for ``fashion-mnist:PER_CLASS`` specs."""
-    if es.spec.startswith("fashion-mnist"):
-        from icaxes.io.images import fashion_features
+    """Embeddings of a spec, plus the image set (images and labels) of image sources."""
+    from icaxes.io.sources import load_embeddings, parse_source
 
-        tail = es.spec.partition(":")[2]
-        try:
-            per_class = int(tail) if tail else 100
-        except ValueError as exc:
-            raise InputError(f"bad image spec {es.spec!r}: use fashion-mnist:PER_CLASS, e.g. "
-                             "fashion-mnist:100") from exc
-        imgs = fashion_features(per_class, progress=progress)
-        return _reduce(imgs.embeddings, max(2, len(imgs.embeddings) // 10)), imgs
-    from icaxes.io.encoders import load_spec
+    spec = parse_source(es.spec)
+    emb = load_embeddings(spec, limit=es.limit, progress=progress)
+    if spec.kind == "images":
+        from icaxes.io.images import image_set
 
-    return load_spec(es.spec, limit=es.limit, progress=progress), None
+        return emb, image_set(emb)
+    return emb, None
 
 
 def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = False,
                   use_cache: bool = True) -> Fitted:
     """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
+    from icaxes.io.sources import parse_source
+
     emb, images = _load(es, progress)
     # encoder specs come without their constant columns already; other sources may have some
     emb = emb.drop_constant_columns()
@@ -235,7 +204,7 @@ def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool
     k = None if k in (None, 0, "all") else min(int(k), emb.dim)
     from icaxes.decompose import solver
 
-    key = {"spec": es.spec, "limit": es.limit, "version": _version_of(es.spec), "rows": len(emb),
+    key = {"spec": es.spec, "limit": es.limit, "version": parse_source(es.spec).version, "rows": len(emb),
            "dim": emb.dim, "n_components": k, "tol": settings["tol"], "max_iter": settings["max_iter"],
            "seed": settings["seed"], "fit": 1,
            "solver": solver.SOLVER_VERSION}
@@ -268,26 +237,10 @@ def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool
 
 
 def make_pairs(kind: str, a: Fitted, b: Fitted) -> Pairs:
-    """Pairs for a comparison: ``freedict``, ``same``, ``class-words`` (images) or a MUSE file path."""
-    if kind == "freedict":
-        if a.spec.lang == b.spec.lang:
-            raw = same_token_pairs(a.emb, b.emb)
-        else:
-            raw = load_freedict(a.spec.lang, b.spec.lang)
-    elif kind == "same":
-        raw = same_token_pairs(a.emb, b.emb)
-    elif kind == "class-words":
-        if b.images is None:
-            raise InputError("pairs = \"class-words\" needs an image embedding (fashion-mnist:N) as target")
-        from icaxes.io.images import FASHION_WORDS
-
-        g = grouped_pairs(b.emb.tokens, [int(x) for x in b.images.labels], label_map=FASHION_WORDS)
-        # the reference holds the words: swap sides so source = word, target = image
-        raw = Pairs(g.target, g.source, g.weights, g.report, {**g.metadata, "name": "image class words"})
-    elif Path(kind).exists():
-        raw = read_muse(kind, src_lang=a.spec.lang, tgt_lang=b.spec.lang)
-    else:
-        raise InputError(f"unknown pairs {kind!r}: use 'freedict', 'same', 'class-words' or a MUSE file")
+    """Pairs for a comparison: ``freedict``, ``same``, ``class-words`` (images) or a MUSE file path
+    (see :func:`~icaxes.universal.pairs.parse_pairs`), restricted to both vocabularies."""
+    raw = pairs_from_spec(kind, a.emb, b.emb, langs=(a.spec.lang, b.spec.lang),
+                          target_labels=None if b.images is None else b.images.labels)
     return raw.restrict(a.emb, b.emb)
 
 
