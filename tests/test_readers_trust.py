@@ -114,10 +114,22 @@ def test_pickles_inside_numpy_files_are_refused(tmp_path):
     assert not marker.exists()
 
 
-def test_trust_pickle_help_says_what_it_means():
-    res = subprocess.run([ICAXES, "fit", "--help"], capture_output=True, text=True, timeout=120)
+@pytest.mark.parametrize("command", ["fit", "demo", "evaluate"])
+def test_trust_pickle_help_says_what_it_means(command):
+    """Every command that reads a source offers the opt-in its refusal names."""
+    res = subprocess.run([ICAXES, command, "--help"], capture_output=True, text=True, timeout=120)
     text = " ".join(res.stdout.split())  # the help is wrapped to the terminal's width
     assert "--trust-pickle" in text and "loading it can run code from the file" in text
+
+
+def test_evaluate_refuses_a_pickle_without_the_opt_in(tmp_path, capsys):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.kv"
+    path.write_bytes(pickle.dumps(_Payload(marker)))
+    code = main(["evaluate", str(path), "-t", "similarity", "-o", str(tmp_path / "out")])
+    err = _one_line(capsys.readouterr().err)
+    assert code == 2 and "--trust-pickle" in err, err
+    assert not marker.exists() and not (tmp_path / "out").exists()
 
 
 # ---------------------------------------------------------------------- lying headers

@@ -19,6 +19,11 @@ ForceOption = Annotated[bool, typer.Option(
     "--force", help="Replace OUTPUT even if it is an existing folder icaxes did not write "
     "(never the current folder or one holding the input).")]
 
+#: the opt-in to unpickling, for every command that reads a source
+TrustPickleOption = Annotated[bool, typer.Option(
+    "--trust-pickle", help="Read a gensim .kv/.model file, which is a Python pickle: loading it "
+    "can run code from the file, so use this only for files you trust.")]
+
 
 def _error_line(exc: BaseException) -> tuple[str, int] | None:
     """The one ``error:`` line and exit status for an exception, or None for a bug (traceback)."""

@@ -12,7 +12,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err, out
+from icaxes.cli._app import (
+    DeviceOption,
+    ForceOption,
+    Solver,
+    SolverOption,
+    TrustPickleOption,
+    app,
+    err,
+    out,
+)
 from icaxes.cli._text import json_text
 from icaxes.cli._text import shown as escape
 from icaxes.errors import InputError
@@ -101,9 +110,7 @@ _FIT_PARAMS = [
         help="Keep this many principal components before ICA (default: all); a number in (0, 1) "
         "keeps the fewest that explain that fraction of the variance.")], None),
     _opt("device", DeviceOption, None),
-    _opt("trust_pickle", Annotated[bool, typer.Option(
-        "--trust-pickle", help="Read a gensim .kv/.model file, which is a Python pickle: loading it "
-        "can run code from the file, so use this only for files you trust.")], False),
+    _opt("trust_pickle", TrustPickleOption, False),
     _opt("force", ForceOption, False),
 ]
 

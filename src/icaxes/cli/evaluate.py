@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from icaxes.cli._app import ForceOption, app, err
+from icaxes.cli._app import ForceOption, TrustPickleOption, app, err
 from icaxes.cli._text import shown
 
 
@@ -43,6 +43,7 @@ def evaluate(
         help="--pairs/--analogies: only the first N rows (most frequent) are known words.")] = 300_000,
     as_json: Annotated[bool, typer.Option("--json", help="--pairs/--analogies: print JSON.")] = False,
     force: ForceOption = False,
+    trust_pickle: TrustPickleOption = False,
 ) -> None:
     """Evaluate ICA against PCA and the raw space; write CSV tables, figures and summary.md.
 
@@ -55,7 +56,7 @@ def evaluate(
 
     if pairs or analogies:
         rows = _user_files(target, limit, seed, pairs or [], analogies or [], delimiter,
-                           case_insensitive, dummy4unknown, restrict_vocab)
+                           case_insensitive, dummy4unknown, restrict_vocab, trust_pickle)
         _print_user_rows(rows, as_json)
         return
     if refits < 1:
@@ -64,13 +65,14 @@ def evaluate(
     model_dir = Path(target) if Path(target).is_dir() else None
     evaluate_source(target, output, tasks=chosen, limit=limit, seed=seed, progress=True,
                     model_dir=model_dir, refits=refits,
-                    log=lambda m: err.print(shown(m), highlight=False), force=force)
+                    log=lambda m: err.print(shown(m), highlight=False), force=force,
+                    allow_pickle=trust_pickle)
     err.print(f"wrote {output}/summary.md and the tables beside it", highlight=False)
 
 
 def _user_files(target: str, limit: int, seed: int, pairs: list[Path], analogies: list[Path],
                 delimiter: str, case_insensitive: bool, dummy4unknown: bool,
-                restrict_vocab: int) -> list[dict]:
+                restrict_vocab: int, allow_pickle: bool) -> list[dict]:
     import numpy as np
 
     from icaxes.evaluate.similarity import unit_rows
@@ -85,7 +87,7 @@ def _user_files(target: str, limit: int, seed: int, pairs: list[Path], analogies
     else:
         from icaxes.evaluate.run import fitted_models
 
-        emb, ica, _ = fitted_models(target, limit, seed, progress=True)
+        emb, ica, _ = fitted_models(target, limit, seed, progress=True, allow_pickle=allow_pickle)
         raw = np.asarray(emb.vectors)
     spaces = {"raw": unit_rows(raw), "ica": unit_rows(ica.components)}
     return evaluate_files(list(ica.tokens), spaces, pairs=pairs, analogies=analogies,

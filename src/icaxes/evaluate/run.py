@@ -81,8 +81,10 @@ def reduce_dimension(emb, dim: int):
 
 
 def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool = False,
-                  max_dim: int | None = None):
+                  max_dim: int | None = None, allow_pickle: bool = False):
     """ICA and PCA models of ``source`` (first ``limit`` rows), cached in the user cache folder.
+
+    ``allow_pickle`` lets a gensim file be unpickled (see :func:`~icaxes.load_embeddings`).
 
     ``max_dim`` first projects wider embeddings on their leading principal components (ICA
     on hundreds of dimensions from a few thousand words is slow and poorly determined).
@@ -97,7 +99,7 @@ def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool 
     if max_dim is not None:
         params["max_dim"] = max_dim
     folder = cache_path("eval-models", "", **params)
-    emb = load_embeddings(source, limit=limit, progress=progress)
+    emb = load_embeddings(source, limit=limit, progress=progress, allow_pickle=allow_pickle)
     if max_dim is not None:
         emb = reduce_dimension(emb, max_dim)
     if (folder / "ica" / "model.json").is_file() and (folder / "pca" / "model.json").is_file():
@@ -524,7 +526,8 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
 def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = TASKS,
                     limit: int | None = 50000, seed: int = 0, progress: bool = False,
                     model_dir: str | Path | None = None, refits: int = 3,
-                    log: Callable[[str], None] = print, force: bool = False) -> Path:
+                    log: Callable[[str], None] = print, force: bool = False,
+                    allow_pickle: bool = False) -> Path:
     """Run ``tasks`` on ``source`` (or on a fitted model folder) and write tables and figures.
 
     Parameters
@@ -549,6 +552,8 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
     force : bool, default False
         Replace an existing ``output`` even if icaxes did not write it (see
         :mod:`icaxes.io.atomic`); never one holding the source or the model folder.
+    allow_pickle : bool, default False
+        Let a gensim ``.kv``/``.model`` source be unpickled: only for files you trust.
     """
     bad = [t for t in tasks if t not in TASKS]
     if bad:
@@ -566,7 +571,7 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
         sp = Spaces(list(ica.tokens), raw.astype(np.float32), ica, pca)
         described = str(model_dir)
     else:
-        emb, ica, pca = fitted_models(source, limit, seed, progress)
+        emb, ica, pca = fitted_models(source, limit, seed, progress, allow_pickle=allow_pickle)
         sp = Spaces(list(emb.tokens), np.asarray(emb.vectors), ica, pca)
         described = f"{source} (first {limit} rows)" if limit else str(source)
     sections: list[tuple[str, str]] = []
