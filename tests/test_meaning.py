@@ -16,6 +16,7 @@ every reader shows them,
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -35,11 +36,18 @@ def _fold(token: str) -> str:
     return _ELIDED.sub("", token.replace("\u2019", "'").casefold())
 
 
+@functools.cache
+def _known_words(lang: str) -> frozenset[str]:
+    """Words wordfreq lists for ``lang`` at Zipf >= 1 (its word list itself: looking single words
+    up with zipf_frequency would need MeCab to tokenize Japanese)."""
+    return frozenset(w.casefold() for w, f in wordfreq.get_frequency_dict(lang).items() if f >= 1e-8)
+
+
 def readable(model, axis: int, lang: str, threshold: float) -> bool:
     top = model.top_tokens(axis, 10)
     stops = stop_words(lang)
-    content = sum(t.isalpha() and t.casefold() not in stops and wordfreq.zipf_frequency(t, lang) >= 1
-                  for t in top)
+    known = _known_words(lang)
+    content = sum(t.isalpha() and t.casefold() not in stops and t.casefold() in known for t in top)
     variants = len(top) - len({_fold(t) for t in top})
     short = sum(len(t) <= 3 and t.isascii() for t in top)
     return content >= 8 and variants == 0 and short <= 3 and _coherence(model, top) > threshold

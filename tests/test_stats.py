@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -70,7 +71,11 @@ def glove_20k_fits(glove_20k_dir):
     emb = icaxes.load_embeddings("glove-6b-50d", limit=20000)
     ica, pca = load_model(glove_20k_dir, "ica"), load_model(glove_20k_dir, "pca")
     assert ica.tokens == emb.tokens
-    return emb, ica, pca
+    # the measures are taken on the rows ICA was fitted on (icaxes fit: its display rows)
+    rows = np.arange(len(emb)) if ica.display_mask is None else np.flatnonzero(ica.display_mask)
+    fitted = [SimpleNamespace(components=np.asarray(m.components)[rows], transform=m.transform)
+              for m in (ica, pca)]
+    return emb.subset(rows), *fitted
 
 
 def test_table_on_real_glove(glove_20k_fits):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from icaxes.cli._text import json_text, printable, shown
+from icaxes.io.filters import RowSelection
 from icaxes.model import AxisModel, load_model
 
 # C0 controls other than newline, DEL, C1 controls, bidi controls and separators
@@ -27,7 +28,9 @@ HOSTILE = ("\x1b[2J{}", "{}\x1b]0;owned\x07", "\u202e{}", "{}\x9b2J")
 @pytest.fixture(scope="module")
 def hostile(glove_20k_dir, tmp_path_factory):
     """The 20k GloVe model folder with the top token of axes 0-3 renamed to hostile text."""
-    ica, pca = load_model(glove_20k_dir, "ica"), load_model(glove_20k_dir, "pca")
+    # read every row: the hostile names are not words, so the default display rows would drop them
+    every = RowSelection(None, None)
+    ica, pca = (load_model(glove_20k_dir, m).with_display(every) for m in ("ica", "pca"))
     renamed = {ica.top_tokens(k, 1)[0]: pattern.format(ica.top_tokens(k, 1)[0])
                for k, pattern in enumerate(HOSTILE)}
     folder = tmp_path_factory.mktemp("hostile") / "model"

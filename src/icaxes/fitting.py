@@ -10,9 +10,12 @@ from typing import Any
 from icaxes.decompose.estimator import ICA, PCA
 from icaxes.io.atomic import atomic_dir, check_output_dir
 from icaxes.io.filters import DEFAULT_SELECTION, RowSelection
-from icaxes.io.sources import load_embeddings
+from icaxes.io.sources import load_embeddings, parse_source
 from icaxes.model import AxisModel, fit_ica, fit_pca
 from icaxes.params import MAX_ITER, TOL, validate_params
+
+#: source kinds whose rows are not words: the default row selection (content words) keeps them all
+_NOT_WORDS = ("images", "glosses", "st")
 
 
 @dataclass
@@ -57,6 +60,8 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
     emb = load_embeddings(source, limit=limit, lowercase=lowercase, dedupe=dedupe,
                           token_filter=token_filter, tokens_path=tokens_path, format=format, clean=clean,
                           allow_pickle=allow_pickle, progress=progress)
+    if select == DEFAULT_SELECTION and parse_source(source).kind in _NOT_WORDS:
+        select = None  # images, gloss ids and free texts are not words: fit on and show every row
     ica = fit_ica(emb, seed=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver,
                   n_components=n_components, device=device, select=select)
     pca = fit_pca(emb, n_components=n_components, select=select)

@@ -125,15 +125,16 @@ def content_filter(lang: str | None = None, frequencies: np.ndarray | None = Non
     initials; a single kanji such as ``犬`` is a word and is kept), and, when ``frequencies``
     are given (one per row, in call order), a frequency of at least
     :data:`CONTENT_MIN_FREQUENCY`."""
-    stops = stop_words(lang)
-    state = {"i": 0}
+    state: dict[str, Any] = {"i": 0, "stops": None}  # stop lists load on first use (spaCy, sklearn)
 
     def keep(token: str) -> bool:
         i = state["i"]
         state["i"] = i + 1
         if frequencies is not None and frequencies[i] < CONTENT_MIN_FREQUENCY:
             return False
-        if not token.isalpha() or token.casefold() in stops:
+        if state["stops"] is None:
+            state["stops"] = stop_words(lang)
+        if not token.isalpha() or token.casefold() in state["stops"]:
             return False
         return not (len(token) == 1 and unicodedata.name(token, "").startswith(("LATIN", "CYRILLIC",
                                                                                   "GREEK")))
@@ -272,7 +273,7 @@ class RowSelection:
         idx = np.flatnonzero(keep)
         if idx.size == 0:
             raise InputError(f"no token passes the filter {self.filter!r}; choose another filter "
-                             "(or none)")
+                             "or none (icaxes fit --fit-filter none; select=None in Python)")
         if self.top is not None and idx.size > self.top:
             if frequencies is not None:
                 order = np.argsort(-np.asarray(frequencies, dtype=np.float64)[idx], kind="stable")
