@@ -27,6 +27,7 @@ import pytest
 import icaxes
 from icaxes.cli import main
 from icaxes.errors import EmbeddingFormatError, InputError, PickleRefusedError
+from test_bad_input import _cli_fails, _lines, _write  # the same broken-file helpers
 
 ICAXES = str(Path(sys.executable).with_name("icaxes"))
 N, D = 200, 50
@@ -41,31 +42,9 @@ def glove(glove_5k):
     return glove_5k.head(N)
 
 
-def _lines(emb) -> list[str]:
-    pairs = zip(emb.tokens, emb.vectors, strict=True)
-    return [t + " " + " ".join(f"{v:.9g}" for v in row) for t, row in pairs]
-
-
-def _write(path: Path, lines: list[str], header: str | None = None) -> Path:
-    path.write_text("\n".join(([header] if header else []) + lines) + "\n", encoding="utf-8")
-    return path
-
-
 def _one_line(err: str) -> str:
     err = err.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1 and err.startswith("error: "), err
-    return err
-
-
-def _cli_fails(capsys, inputs: Path, *args: str, match: str) -> str:
-    """``icaxes fit`` in-process: exit 2, one error line with ``match``, nothing written."""
-    work = inputs.parent
-    before = set(os.listdir(work))
-    out = work / "model"
-    code = main(["fit", str(inputs), "-o", str(out), *args])
-    err = _one_line(capsys.readouterr().err)
-    assert code == 2 and match in err, err
-    assert not out.exists() and set(os.listdir(work)) == before
     return err
 
 
@@ -248,10 +227,10 @@ def test_memory_stays_bounded_on_bombs(tmp_path, glove):
         arrays = {k: z[k] for k in z.files if k != "mean_"}
     _npz_bomb(model / "transform.npz", (6_000, 6_000), name="mean_", others=arrays)
     assert all(p.stat().st_size < 5 << 20 for p in [*bombs.values(), model / "transform.npz"])
-    warm = _write(tmp_path / "small.txt", _lines(glove))
+    warm = _write(tmp_path / "small.txt", _lines(glove.tokens, glove.vectors))
     valid = tmp_path / "valid.txt.gz"
     with gzip.open(valid, "wt", encoding="utf-8") as f:
-        f.write("\n".join(_lines(glove)))
+        f.write("\n".join(_lines(glove.tokens, glove.vectors)))
     out = tmp_path / "out"
     cases = [("cli", ["fit", str(p), "-o", str(out)]) for p in bombs.values()]
     results = _run_bounded(warm, [*cases, ("cli", ["axes", str(model)]), ("read", str(valid))])
@@ -271,7 +250,7 @@ def test_memory_stays_bounded_on_bombs(tmp_path, glove):
 
 # ------------------------------------------------------------------- broken containers
 def test_truncated_and_corrupt_gzip(tmp_path, capsys, glove):
-    data = gzip.compress(("\n".join(_lines(glove)) + "\n").encode("utf-8"))
+    data = gzip.compress(("\n".join(_lines(glove.tokens, glove.vectors)) + "\n").encode("utf-8"))
     (tmp_path / "cut.txt.gz").write_bytes(data[: len(data) // 2])
     bad = bytearray(data)
     bad[-8] ^= 0xFF  # the CRC-32 in the trailer
@@ -325,7 +304,7 @@ def test_parquet_column_of_numbers_stored_as_text(tmp_path, capsys, glove):
 
 # ---------------------------------------------------------------------- text details
 def test_byte_order_mark_and_non_breaking_space(tmp_path, glove):
-    lines = _lines(glove)
+    lines = _lines(glove.tokens, glove.vectors)
     bom = "\ufeff".encode()
     (tmp_path / "h.vec").write_bytes(bom + (f"{N} {D}\n" + "\n".join(lines) + "\n").encode("utf-8"))
     (tmp_path / "g.txt").write_bytes(bom + ("\n".join(lines) + "\n").encode("utf-8"))
@@ -340,7 +319,7 @@ def test_byte_order_mark_and_non_breaking_space(tmp_path, glove):
 
 
 def test_float32_overflow_is_one_line_without_warnings(tmp_path, glove):
-    lines = _lines(glove)
+    lines = _lines(glove.tokens, glove.vectors)
     parts = lines[9].split(" ")
     parts[3] = "1e39"
     lines[9] = " ".join(parts)
