@@ -38,27 +38,18 @@ def load_similarity_benchmark(name: str) -> list[tuple[str, str, float]]:
     """Word pairs with human scores: ``"ws353"`` or ``"simlex999"`` (lower-cased)."""
     if name not in SIMILARITY_FILES:
         raise InputError(f"unknown similarity benchmark {name!r}; choose {', '.join(SIMILARITY_FILES)}")
-    pairs = []
-    for line in _datapath(SIMILARITY_FILES[name]).read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        a, b, score = line.split("\t")[:3]
-        pairs.append((a.lower(), b.lower(), float(score)))
-    return pairs
+    from icaxes.evaluate.userfiles import read_word_pairs
+
+    pairs = read_word_pairs(_datapath(SIMILARITY_FILES[name])).pairs
+    return [(a.lower(), b.lower(), score) for a, b, score in pairs]
 
 
 def load_analogies() -> dict[str, list[tuple[str, str, str, str]]]:
     """The Google analogy questions ``a : b :: c : d`` by category (lower-cased)."""
-    cats: dict[str, list[tuple[str, str, str, str]]] = {}
-    current = None
-    for line in _datapath(ANALOGY_FILE).read_text(encoding="utf-8").splitlines():
-        if line.startswith(":"):
-            current = line[1:].strip()
-            cats[current] = []
-        elif line.strip() and current is not None:
-            a, b, c, d = line.lower().split()
-            cats[current].append((a, b, c, d))
-    return cats
+    from icaxes.evaluate.userfiles import read_analogy_file
+
+    return {cat: [tuple(w.lower() for w in q) for q in questions]  # type: ignore[misc]
+            for cat, questions in read_analogy_file(_datapath(ANALOGY_FILE)).items()}
 
 
 def unit_rows(X: np.ndarray) -> np.ndarray:
