@@ -153,6 +153,13 @@ class AxisModel:
         new._index, new._normalized, new._display_mask = self._index, self._normalized, mask
         return new
 
+    def with_display_rank(self, max_rank: int | None) -> AxisModel:
+        """The same axes read from the ``max_rank`` most frequent of the model's display tokens
+        (same filter, labels recomputed); ``None`` returns the model itself."""
+        if max_rank is None:
+            return self
+        return self.with_display(RowSelection(max_rank, self.display.filter))
+
     def row(self, token: str) -> int:
         """Row of ``token``; raises :class:`~icaxes.errors.UnknownTokenError`."""
         from icaxes.errors import UnknownTokenError

@@ -67,7 +67,7 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = N
     ``label``, ``category`` and ``top_tokens`` are the model's own (read from its display rows,
     the same everywhere); ``top_all`` lists the top tokens of every row. With ``max_rank``, the
     model is first read from its ``max_rank`` most frequent display tokens
-    (:meth:`~icaxes.model.AxisModel.with_display`).
+    (:meth:`~icaxes.model.AxisModel.with_display_rank`).
 
     Returns
     -------
@@ -75,7 +75,7 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = N
     """
     import pandas as pd
 
-    model = _with_rank(model, max_rank)
+    model = model.with_display_rank(max_rank)
     skew, kurt = axis_skew_kurt(model)
     cats = model.categories or [None] * model.n_axes
     return pd.DataFrame({
@@ -88,15 +88,6 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = N
         "top_tokens": [" ".join(model.top_tokens(a, top)) for a in range(model.n_axes)],
         "top_all": [" ".join(model.top_tokens(a, top, display=False)) for a in range(model.n_axes)],
     })
-
-
-def _with_rank(model: AxisModel, max_rank: int | None) -> AxisModel:
-    """The model read from its ``max_rank`` most frequent display tokens (labels recomputed)."""
-    if max_rank is None:
-        return model
-    from icaxes.io.filters import RowSelection
-
-    return model.with_display(RowSelection(max_rank, model.display.filter))
 
 
 def showcase_word(model: AxisModel, prefer: tuple[str, ...] = ("ferrari",), among: int = 5000) -> str:
@@ -169,7 +160,7 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
         raise DimensionMismatchError(
             f"the ICA model has {len(ica.tokens):,} tokens and the PCA model {len(pca.tokens):,} "
             "(or in another order); pass the two models of one fit (icaxes fit writes both)")
-    ica, pca = _with_rank(ica, max_rank), _with_rank(pca, max_rank)
+    ica, pca = ica.with_display_rank(max_rank), pca.with_display_rank(max_rank)
     folder = Path(folder)
     step = step or (lambda _msg: None)
     word = word or showcase_word(ica)

@@ -39,10 +39,8 @@ def figures(
         raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
     check_output_dir(output, inputs=[model_dir], force=force)
     ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
-    if max_rank is not None:  # read both from other words: labels are recomputed, the same everywhere
-        from icaxes.report import _with_rank
-
-        ica, pca, max_rank = _with_rank(ica, max_rank), _with_rank(pca, max_rank), None
+    # read both from other words: labels are recomputed, the same everywhere
+    ica, pca, max_rank = ica.with_display_rank(max_rank), pca.with_display_rank(max_rank), None
     pair = None
     if scatter:
         from icaxes.viz.figures import resolve_axis_reason
