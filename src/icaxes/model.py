@@ -22,7 +22,7 @@ from icaxes.decompose.estimator import (
     estimator_from_arrays,
     save_estimator_arrays,
 )
-from icaxes.errors import DimensionMismatchError, InputError, ModelFormatError
+from icaxes.errors import DimensionMismatchError, InputError
 from icaxes.interpret.axes import (
     AxisWeight,
     SimilarityTerm,
@@ -35,7 +35,7 @@ from icaxes.interpret.axes import (
 from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, check_finite, unknown_token_message
 from icaxes.io.filters import RowSelection
-from icaxes.io.model_format import FORMAT_VERSION, read_model_folder
+from icaxes.io.model_format import FORMAT_VERSION, ModelFolder, read_model_folder
 from icaxes.params import MAX_ITER, TOL
 
 
@@ -570,10 +570,6 @@ def fit_pca(emb: Embeddings, *, n_components: int | float | None = None,
 
 
 def load_model(path: str | Path, method: str = "ica") -> AxisModel:
-    """Load a model folder written by ``icaxes fit`` (``path/ica``, ``path/pca``) or by ``save``."""
-    path = Path(path)
-    if (path / method / "model.json").is_file():
-        return AxisModel.load(path / method)
-    if not path.exists():
-        raise ModelFormatError(f"model folder {path} does not exist; create it with `icaxes fit`")
-    return AxisModel.load(path)
+    """Load a model folder written by ``icaxes fit`` (``path/ica``, ``path/pca``) or by ``save``
+    (see :class:`~icaxes.io.model_format.ModelFolder`)."""
+    return ModelFolder(path).load(method)

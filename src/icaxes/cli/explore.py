@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,42 +42,6 @@ def pairs_for_models(spec: str | None, loaded: list[tuple[str, dict[str, Any]]])
     return out
 
 
-def _load_stability(folder: Path, method: str) -> list[float] | None:
-    for path in (folder / method / "stability.json", folder / "stability.json"):
-        if path.is_file():
-            from icaxes.errors import ModelFormatError
-
-            try:
-                values = json.loads(path.read_text(encoding="utf-8")).get("stability")
-            except (json.JSONDecodeError, AttributeError, UnicodeDecodeError) as exc:
-                raise ModelFormatError(f"{path} is not a stability file ({exc}); rewrite it") from exc
-            if path.parent == folder and method != "ica":
-                return None  # a stability.json beside ica/ and pca/ describes the ICA axes
-            return [float(v) for v in values] if isinstance(values, list) else None
-    return None
-
-
-def load_models(folders: list[Path]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]:
-    """Load each folder's ICA and PCA models (whichever exist) and any stability files."""
-    from icaxes.model import AxisModel
-
-    models, stability = [], {}
-    names: dict[str, int] = {}
-    for folder in folders:
-        variants = {m: AxisModel.load(folder / m) for m in ("ica", "pca")
-                    if (folder / m / "model.json").is_file()}
-        if not variants:
-            single = AxisModel.load(folder)  # a folder written by AxisModel.save (or a clear error)
-            variants = {single.method: single}
-        name = folder.resolve().name or str(folder)
-        names[name] = names.get(name, 0) + 1
-        if names[name] > 1:
-            name = f"{name} ({names[name]})"
-        models.append((name, variants))
-        stability[name] = {m: s for m in variants if (s := _load_stability(folder, m)) is not None}
-    return models, stability
-
-
 @app.command()
 def explore(
     models: Models,
@@ -92,9 +55,10 @@ def explore(
     """Write a self-contained explorer page (works offline from the file) for one or more models."""
     from icaxes.explorer import PageLimits, write_explorer
     from icaxes.io.atomic import check_output_file
+    from icaxes.io.model_format import load_model_folders
 
     check_output_file(output, inputs=models, example="explorer.html")
-    loaded, stability = load_models(models)
+    loaded, stability = load_model_folders(models)
     path = write_explorer(loaded, output, limits=PageLimits(max_tokens=max_tokens, top_k=top),
                           stability=stability, pairs=pairs_for_models(pairs, loaded), matching=matching)
     err.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser")
@@ -112,8 +76,9 @@ def serve(
     """Serve the explorer page for one or more models on http://127.0.0.1:PORT/ until Ctrl-C."""
     from icaxes.explorer import PageLimits, build_page
     from icaxes.explorer import serve as serve_page
+    from icaxes.io.model_format import load_model_folders
 
-    loaded, stability = load_models(models)
+    loaded, stability = load_model_folders(models)
     page = build_page(loaded, limits=PageLimits(max_tokens=max_tokens, top_k=top), stability=stability,
                       pairs=pairs_for_models(pairs, loaded), matching=matching)
     server = serve_page(page, port=port, block=False)

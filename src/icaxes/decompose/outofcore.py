@@ -8,16 +8,15 @@ file (one float32 column per axis, written one row group per chunk), written thr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from icaxes.decompose.estimator import load_estimator, save_estimator_arrays
 from icaxes.decompose.whitening import apply_affine
-from icaxes.errors import DimensionMismatchError, EmbeddingFormatError, InputError, ModelFormatError
-from icaxes.io.atomic import atomic_dir, atomic_file
+from icaxes.errors import DimensionMismatchError, EmbeddingFormatError, InputError
+from icaxes.io.atomic import atomic_file
+from icaxes.io.model_format import ModelFolder
 
 #: rows per transform chunk (64k x 300 float32 is 75 MB in, 75 MB out)
 TRANSFORM_ROWS = 65536
@@ -85,26 +84,16 @@ def fit_sample(X: np.ndarray, size: int, *, seed: int | None = 0, weights: np.nd
 def save_transform(est: Any, path: str | Path, *, force: bool = False, inputs: Any = ()) -> Path:
     """Save a fitted estimator's arrays to a folder (``transform.npz`` + ``transform.json``).
 
-    An existing folder is replaced under the output policy of :mod:`icaxes.io.atomic`.
+    The folder is written by :class:`~icaxes.io.model_format.ModelFolder`; an existing one is
+    replaced under the output policy of :mod:`icaxes.io.atomic`.
     """
-    path = Path(path)
-    with atomic_dir(path, force=force, inputs=inputs) as tmp:
-        meta = save_estimator_arrays(est, tmp)
-        (tmp / "transform.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    return path
+    return ModelFolder(path).save_transform(est, force=force, inputs=inputs)
 
 
 def load_transform(path: str | Path, method: str = "ica") -> Any:
-    """Load the fitted estimator of a folder from :func:`save_transform` or ``icaxes fit``."""
-    path = Path(path)
-    for folder in (path, path / method):
-        if (folder / "transform.npz").is_file():
-            break
-    else:
-        raise ModelFormatError(f"{path} holds no transform.npz; create it with `icaxes fit` or "
-                               "`icaxes fit-array`")
-    # transform.json (or model.json) and transform.npz, checked against the model format
-    return load_estimator(folder)
+    """Load the fitted estimator of a folder from :func:`save_transform` or ``icaxes fit``
+    (see :meth:`~icaxes.io.model_format.ModelFolder.load_transform`)."""
+    return ModelFolder(path).load_transform(method)
 
 
 def transform_file(est: Any, source: str | Path, output: str | Path, *,

@@ -10,7 +10,6 @@ axis's stability is its mean matched |r| over the refits. Axes below
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,11 +17,11 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from icaxes.errors import InputError, ModelFormatError
+from icaxes.io.model_format import ModelFolder
 from icaxes.params import MAX_ITER, TOL
 
 #: Mean matched |r| below which an axis is called unstable.
 UNSTABLE_BELOW = 0.9
-STABILITY_FILE = "stability.json"
 
 
 def matched_abs_correlation(S_ref: np.ndarray, S_new: np.ndarray) -> np.ndarray:
@@ -51,29 +50,27 @@ class StabilityResult:
         """Axes whose stability is below the threshold."""
         return [i for i, s in enumerate(self.stability) if s < self.threshold]
 
-    def save(self, model_dir: str | Path) -> Path:
-        """Write ``stability.json`` into a model folder (atomically)."""
-        from icaxes.io.atomic import atomic_file
-
-        path = Path(model_dir) / STABILITY_FILE
-        with atomic_file(path) as tmp:
-            Path(tmp).write_text(json.dumps(asdict(self) | {"unstable": self.unstable}, indent=1),
-                                 encoding="utf-8")
-        return path
+    def save(self, model_dir: str | Path, method: str = "ica") -> Path:
+        """Write ``stability.json`` into a model folder (atomically, where
+        :meth:`~icaxes.io.model_format.ModelFolder.stability_path` says)."""
+        return ModelFolder(model_dir).save_stability(asdict(self) | {"unstable": self.unstable}, method)
 
 
-def load_stability(model_dir: str | Path) -> StabilityResult | None:
-    """Read ``stability.json`` from a model folder, or None if there is none."""
-    path = Path(model_dir) / STABILITY_FILE
-    if not path.is_file():
+def load_stability(model_dir: str | Path, method: str = "ica") -> StabilityResult | None:
+    """Read the stability of the ``method`` model of a model folder, or None if there is none.
+
+    ``model_dir`` is a folder from ``icaxes fit`` (``DIR/ica/stability.json``) or a saved model
+    (``DIR/stability.json``); see :meth:`~icaxes.io.model_format.ModelFolder.stability`.
+    """
+    blob = ModelFolder(model_dir).stability(method)
+    if blob is None:
         return None
     try:
-        blob = json.loads(path.read_text(encoding="utf-8"))
         return StabilityResult(blob["stability"], blob["minimum"], blob["runs"], blob["threshold"],
                                blob.get("settings", {}))
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ModelFormatError(
-            f"{path} is corrupt ({exc}); rerun `icaxes evaluate --tasks stability`") from exc
+    except KeyError as exc:
+        raise ModelFormatError(f"{ModelFolder(model_dir).stability_path(method)} is corrupt (no {exc}); "
+                               "rerun `icaxes evaluate --tasks stability`") from None
 
 
 def axis_stability(X: np.ndarray, reference: np.ndarray, *, seeds: tuple[int, ...] = (1, 2, 3),
@@ -128,7 +125,6 @@ def axis_stability(X: np.ndarray, reference: np.ndarray, *, seeds: tuple[int, ..
 
 
 def stability_for_model(model_dir: str | Path, method: str = "ica") -> StabilityResult | None:
-    """The stability saved for a model folder from ``icaxes fit`` (``DIR/ica``) or a saved model."""
-    path = Path(model_dir)
-    sub = path / method
-    return load_stability(sub if (sub / "model.json").is_file() else path)
+    """The stability saved for a model folder from ``icaxes fit`` (``DIR/ica``) or a saved model
+    (the same as :func:`load_stability`)."""
+    return load_stability(model_dir, method)

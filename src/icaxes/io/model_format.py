@@ -15,7 +15,17 @@ member              what it must hold
 ==================  =========================================================================
 
 A transform folder (:func:`icaxes.decompose.outofcore.save_transform`) holds
-``transform.json`` (the estimator keys of :data:`MODEL_KEYS`) and ``transform.npz``.
+``transform.json`` (the estimator keys of :data:`MODEL_KEYS`, with ``format`` =
+:data:`TRANSFORM_FORMAT` and ``format_version``) and ``transform.npz``.
+
+A fitted folder (``icaxes fit``, :func:`icaxes.fitting.fit_source`) holds one model folder
+per method (``ica/``, ``pca/``) and ``run.json`` (the settings of the run). Whatever the
+folder, the stability of a model (``stability.json``, written by ``icaxes evaluate -t
+stability``) lives in that model's own folder: ``DIR/ica/stability.json`` for a fitted
+folder, ``DIR/stability.json`` for a single model folder. :class:`ModelFolder` is the one
+owner of this layout: it writes and reads all of it, and every JSON file it writes carries
+``format`` and ``format_version`` (files written before the version field are read as
+version 1).
 
 Every member must be a regular file inside the folder (a link that leads out of it is
 refused) and no larger than its limit; arrays are read without pickle and checked against
@@ -29,18 +39,34 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from icaxes.errors import EmbeddingFormatError, ModelFormatError
 from icaxes.io import limits
 
+if TYPE_CHECKING:  # the model module reads its members through this one
+    from icaxes.model import AxisModel
+
 FORMAT = "icaxes-axis-model"
-#: the newest model format this version reads (and writes)
+#: the newest model format this version reads (and writes); the other JSON files of a model
+#: folder (:data:`RUN_FORMAT`, :data:`STABILITY_FORMAT`, :data:`TRANSFORM_FORMAT`) share it
 FORMAT_VERSION = 1
+#: ``format`` of a fitted folder's ``run.json``
+RUN_FORMAT = "icaxes-run"
+#: ``format`` of ``stability.json``
+STABILITY_FORMAT = "icaxes-stability"
+#: ``format`` of a transform folder's ``transform.json``
+TRANSFORM_FORMAT = "icaxes-transform"
+#: the methods of a fitted folder, one subfolder each
+METHODS = ("ica", "pca")
+RUN_FILE = "run.json"
+STABILITY_FILE = "stability.json"
+TRANSFORM_FILE = "transform.json"
 #: a JSON member may not be larger than this (parsing takes about ten times its size)
 MAX_JSON_BYTES = 1 << 30
 _REFIT = "refit the model (icaxes fit) or restore the folder from a copy"
@@ -134,6 +160,30 @@ def _json(folder: Path, name: str) -> Any:
         raise ModelFormatError(f"{path} is not valid JSON ({exc}); {_REFIT}") from None
 
 
+def versioned(kind: str, blob: Mapping[str, Any]) -> dict[str, Any]:
+    """``blob`` with ``format`` = ``kind`` and ``format_version`` first: how every JSON file of a
+    model folder is written."""
+    return {"format": kind, "format_version": FORMAT_VERSION,
+            **{k: v for k, v in blob.items() if k not in ("format", "format_version")}}
+
+
+def check_version(blob: Mapping[str, Any], kind: str, where: Path) -> int:
+    """The format version of a JSON member written by :func:`versioned` (1 when it has none:
+    written before the field existed); raises :class:`~icaxes.errors.ModelFormatError` for
+    another format or a newer version."""
+    fmt = blob.get("format", kind)
+    if fmt != kind:
+        raise ModelFormatError(f"{where}: 'format' is {fmt!r}, not {kind!r}; {_REFIT}")
+    version = blob.get("format_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelFormatError(f"{where}: 'format_version' must be an integer, got "
+                               f"{_type_name(version)}; {_REFIT}")
+    if not 1 <= version <= FORMAT_VERSION:
+        raise ModelFormatError(f"{where}: unsupported {kind} format {version} (this icaxes reads 1 to "
+                               f"{FORMAT_VERSION}); upgrade icaxes or refit")
+    return version
+
+
 def _type_name(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "an integer",
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
@@ -220,9 +270,11 @@ def read_transform(folder: Path, meta: dict[str, Any] | None = None) -> tuple[di
     """
     folder = Path(folder)
     if meta is None:
-        name = "transform.json" if os.path.lexists(folder / "transform.json") else "model.json"
+        name = TRANSFORM_FILE if os.path.lexists(folder / TRANSFORM_FILE) else "model.json"
         meta = check_meta(_json(folder, name), folder / name,
-                          ESTIMATOR_KEYS if name == "transform.json" else None)
+                          ESTIMATOR_KEYS if name == TRANSFORM_FILE else None)
+        if name == TRANSFORM_FILE:
+            check_version(meta, TRANSFORM_FORMAT, folder / name)
     path = _member(folder, "transform.npz")
     names = [spec.name for spec in TRANSFORM_ARRAYS]
     try:
@@ -317,3 +369,195 @@ def _tokens(folder: Path) -> tuple[list[str], np.ndarray | None]:
         raise ModelFormatError(f"{where}: 'frequencies' must be {len(tokens)} finite numbers (one per "
                                f"token); {_REFIT}")
     return tokens, np.asarray(freqs, dtype=np.float64)
+
+
+# --------------------------------------------------------------------- the folder as a whole
+class ModelFolder:
+    """The one owner of a model folder: where each member lives, writing and reading them.
+
+    A folder is one of three layouts (see the module docstring): a *fitted* folder
+    (``ica/``, ``pca/``, ``run.json``), a *single* model folder (one
+    :meth:`~icaxes.AxisModel.save`) or a *transform* folder (``icaxes fit-array``). Every
+    reader of model folders (``icaxes.load_model``, ``icaxes transform``, the explorer,
+    ``icaxes axes``, ``icaxes evaluate``) goes through this class.
+
+    Parameters
+    ----------
+    path : path-like
+        The folder (it need not exist to be written).
+
+    Examples
+    --------
+    >>> folder = ModelFolder("glove-model")          # doctest: +SKIP
+    >>> folder.save({"ica": ica, "pca": pca}, run={"source": "glove-6b-50d"})  # doctest: +SKIP
+    >>> folder.load("ica").n_axes                    # doctest: +SKIP
+    50
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"ModelFolder({str(self.path)!r})"
+
+    # ---------------------------------------------------------------- layout
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The methods of a fitted folder that have a model (empty for other layouts)."""
+        return tuple(m for m in METHODS if (self.path / m / "model.json").is_file())
+
+    def model_dir(self, method: str = "ica") -> Path:
+        """The folder of the ``method`` model: ``DIR/method`` in a fitted folder, else ``DIR``."""
+        if method not in METHODS:
+            raise ModelFormatError(f"method must be {' or '.join(METHODS)}, got {method!r}")
+        sub = self.path / method
+        return sub if (sub / "model.json").is_file() or (sub / "transform.npz").is_file() else self.path
+
+    def stability_path(self, method: str = "ica") -> Path:
+        """Where the stability of the ``method`` model lives: in that model's own folder."""
+        return self.model_dir(method) / STABILITY_FILE
+
+    def _missing(self) -> ModelFormatError:
+        return ModelFormatError(f"model folder {self.path} does not exist; create it with `icaxes fit`")
+
+    # ---------------------------------------------------------------- writing
+    def save(self, models: Mapping[str, AxisModel], run: Mapping[str, Any] | None = None, *,
+             force: bool = False, inputs: Iterable[Any] = ()) -> Path:
+        """Write a fitted folder: one model folder per method and ``run.json`` (atomically).
+
+        Parameters
+        ----------
+        models : mapping of method -> AxisModel
+            ``{"ica": ..., "pca": ...}`` (any of :data:`METHODS`).
+        run : mapping, optional
+            The run's settings, written to ``run.json`` with its format version.
+        force, inputs : see :func:`icaxes.io.atomic.atomic_dir`.
+        """
+        from icaxes.io.atomic import atomic_dir
+
+        bad = [m for m in models if m not in METHODS]
+        if bad:
+            raise ModelFormatError(f"a model folder holds {' and '.join(METHODS)} models, not {bad[0]!r}")
+        with atomic_dir(self.path, force=force, inputs=inputs) as tmp:
+            for method, model in models.items():
+                model.save(tmp / method)
+            if run is not None:
+                (tmp / RUN_FILE).write_text(json.dumps(versioned(RUN_FORMAT, run), indent=2,
+                                                       ensure_ascii=False, default=str), encoding="utf-8")
+        return self.path
+
+    def save_transform(self, est: Any, *, force: bool = False, inputs: Iterable[Any] = ()) -> Path:
+        """Write a transform folder: ``transform.npz`` and a versioned ``transform.json``."""
+        from icaxes.decompose.estimator import save_estimator_arrays
+        from icaxes.io.atomic import atomic_dir
+
+        with atomic_dir(self.path, force=force, inputs=inputs) as tmp:
+            meta = versioned(TRANSFORM_FORMAT, save_estimator_arrays(est, tmp))
+            (tmp / TRANSFORM_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        return self.path
+
+    def save_stability(self, blob: Mapping[str, Any], method: str = "ica") -> Path:
+        """Write ``stability.json`` of the ``method`` model (atomically, with its format version)."""
+        from icaxes.io.atomic import atomic_file
+
+        path = self.stability_path(method)
+        with atomic_file(path) as tmp:
+            Path(tmp).write_text(json.dumps(versioned(STABILITY_FORMAT, blob), indent=1), encoding="utf-8")
+        return path
+
+    # ---------------------------------------------------------------- reading
+    def load(self, method: str = "ica", *, mmap: bool = True) -> AxisModel:
+        """The ``method`` model (a single model folder gives its one model whatever ``method``)."""
+        from icaxes.model import AxisModel
+
+        if not self.path.exists():
+            raise self._missing()
+        return AxisModel.load(self.model_dir(method), mmap=mmap)
+
+    def load_all(self, *, mmap: bool = True) -> dict[str, AxisModel]:
+        """Every model of the folder by method: both of a fitted folder, the one of a single folder."""
+        from icaxes.model import AxisModel
+
+        if not self.path.exists():
+            raise self._missing()
+        if self.methods:
+            return {m: AxisModel.load(self.path / m, mmap=mmap) for m in self.methods}
+        single = AxisModel.load(self.path, mmap=mmap)  # a folder written by AxisModel.save (or a clear error)
+        return {single.method: single}
+
+    def load_transform(self, method: str = "ica") -> Any:
+        """The fitted estimator of a transform folder, or of the ``method`` model of a model folder."""
+        from icaxes.decompose.estimator import load_estimator
+
+        folder = self.model_dir(method)
+        if not (folder / "transform.npz").is_file():
+            raise ModelFormatError(f"{self.path} holds no transform.npz; create it with `icaxes fit` or "
+                                   "`icaxes fit-array`")
+        return load_estimator(folder)  # transform.json (or model.json) and transform.npz, checked
+
+    def run(self) -> dict[str, Any] | None:
+        """The checked ``run.json`` of a fitted folder (None when there is none)."""
+        path = self.path / RUN_FILE
+        if not path.is_file():
+            return None
+        blob = _json(self.path, RUN_FILE)
+        if not isinstance(blob, dict):
+            raise ModelFormatError(f"{path}: expected a JSON object, got {_type_name(blob)}; {_REFIT}")
+        check_version(blob, RUN_FORMAT, path)
+        return blob
+
+    def stability(self, method: str = "ica") -> dict[str, Any] | None:
+        """The checked ``stability.json`` of the ``method`` model (None when there is none).
+
+        A ``stability.json`` beside ``ica/`` and ``pca/`` of a fitted folder (where older
+        folders kept it) is read as the ICA model's.
+        """
+        path = self.stability_path(method)
+        if not path.is_file() and method == "ica" and path.parent != self.path:
+            path = self.path / STABILITY_FILE
+        if not path.is_file():
+            return None
+        blob = _json(path.parent, STABILITY_FILE)
+        values = blob.get("stability") if isinstance(blob, dict) else None
+        if not isinstance(values, list) or not all(isinstance(v, _NUMBER) and not isinstance(v, bool)
+                                                   for v in values):
+            raise ModelFormatError(f"{path} is not a stability file (it needs a 'stability' list of "
+                                   "numbers); rerun `icaxes evaluate --tasks stability`")
+        check_version(blob, STABILITY_FORMAT, path)
+        return blob
+
+
+def load_model_folders(folders: Iterable[str | os.PathLike[str]], *, mmap: bool = True
+                       ) -> tuple[list[tuple[str, dict[str, AxisModel]]], dict[str, dict[str, list[float]]]]:
+    """Load several model folders, each with its models and their stability, for the explorer.
+
+    Parameters
+    ----------
+    folders : iterable of path-like
+        Fitted folders (``icaxes fit``) or single model folders.
+    mmap : bool
+        Memory-map the components.
+
+    Returns
+    -------
+    models : list of (name, {method: AxisModel})
+        One entry per folder, named after it (``name (2)`` for a repeated name), in the order
+        given: what :func:`icaxes.explorer.write_explorer` takes.
+    stability : dict of name -> {method: list of float}
+        The per-axis stability of the models that have one.
+    """
+    models: list[tuple[str, dict[str, AxisModel]]] = []
+    stability: dict[str, dict[str, list[float]]] = {}
+    seen: dict[str, int] = {}
+    for given in folders:
+        folder = ModelFolder(given)
+        variants = folder.load_all(mmap=mmap)
+        name = folder.path.resolve().name or str(folder.path)
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name} ({seen[name]})"
+        models.append((name, variants))
+        found = {m: folder.stability(m) for m in variants}
+        stability[name] = {m: [float(v) for v in blob["stability"]] for m, blob in found.items()
+                           if blob is not None}
+    return models, stability
