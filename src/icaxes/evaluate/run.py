@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from icaxes.errors import InputError
+from icaxes.fitting import reduce_dimension  # noqa: F401 (part of this module's API)
 from icaxes.params import MAX_ITER, TOL
 from icaxes.viz.fonts import figure_style, pyplot, save_figure
 
@@ -32,9 +33,6 @@ ALIGNMENT_PAIRS: tuple[tuple[str, str, int | None, str, int | None, tuple[str, s
     ("en-fr USE", "use:en:5000", None, "use:fr:5000", None, ("en", "fr")),
     ("en-de USE", "use:en:5000", None, "use:de:5000", None, ("en", "de")),
 )
-#: Bumped when the evaluation's own fitting recipe changes; changes of the ICA solver or its
-#: start point are covered by :data:`icaxes.decompose.solver.SOLVER_VERSION`, also in the key.
-MODEL_VERSION = 2
 
 
 @dataclass
@@ -68,53 +66,24 @@ class Spaces:
         return unit_rows(self.raw if method == "raw" else self.components(method))
 
 
-def reduce_dimension(emb, dim: int):
-    """The embeddings projected on their first ``dim`` principal axes (unchanged if not wider)."""
-    from icaxes.decompose.whitening import principal_projection
-    from icaxes.io.embeddings import Embeddings
-
-    if emb.dim <= dim:
-        return emb
-    meta = dict(emb.metadata, reduced=f"first {dim} principal components of {emb.dim}")
-    Y = principal_projection(emb.vectors, dim).astype(np.float32)
-    return Embeddings(list(emb.tokens), Y, emb.frequencies, meta)
-
-
 def fitted_models(source: str, limit: int | None, seed: int = 0, progress: bool = False,
                   max_dim: int | None = None, allow_pickle: bool = False):
     """ICA and PCA models of ``source`` (first ``limit`` rows), cached in the user cache folder.
 
+    The fit is :func:`icaxes.fitting.fit_models` with the cache on (its key and its
+    invalidation rule); it returns the embedding as fitted and both models.
     ``allow_pickle`` lets a gensim file be unpickled (see :func:`~icaxes.load_embeddings`).
 
     ``max_dim`` first projects wider embeddings on their leading principal components (ICA
     on hundreds of dimensions from a few thousand words is slow and poorly determined).
     """
-    from icaxes.decompose import solver
-    from icaxes.io.cache import cache_path
+    from icaxes.fitting import FitSettings, fit_models
     from icaxes.io.sources import load_embeddings
-    from icaxes.model import AxisModel, fit_ica, fit_pca
 
-    params = {"source": str(source), "limit": limit, "seed": seed, "version": MODEL_VERSION,
-              "solver": solver.SOLVER_VERSION}
-    if max_dim is not None:
-        params["max_dim"] = max_dim
-    folder = cache_path("eval-models", "", **params)
     emb = load_embeddings(source, limit=limit, progress=progress, allow_pickle=allow_pickle)
-    if max_dim is not None:
-        emb = reduce_dimension(emb, max_dim)
-    if (folder / "ica" / "model.json").is_file() and (folder / "pca" / "model.json").is_file():
-        ica, pca = AxisModel.load(folder / "ica", mmap=False), AxisModel.load(folder / "pca", mmap=False)
-        # a source whose rows changed (new package version, new word choice) is refitted
-        if list(ica.tokens) == list(emb.tokens) and list(pca.tokens) == list(emb.tokens):
-            return emb, ica, pca
-    ica = fit_ica(emb, seed=seed, progress=progress)
-    pca = fit_pca(emb)
-    from icaxes.io.atomic import atomic_dir
-
-    with atomic_dir(folder, force=True) as tmp:  # icaxes' own cache folder
-        ica.save(tmp / "ica")
-        pca.save(tmp / "pca")
-    return emb, ica, pca
+    fit = fit_models(emb, FitSettings(seed=seed, max_dim=max_dim), cache=True, source=source,
+                     limit=limit, progress=progress)
+    return fit.emb, fit.ica, fit.pca
 
 
 # ------------------------------------------------------------------ tables
@@ -381,8 +350,8 @@ def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None,
     """
     from icaxes.errors import IcaxesError
     from icaxes.evaluate.alignment import TRANSFORMS, alignment_task, split_dictionary, transform_pair
+    from icaxes.fitting import FitSettings, fit_models
     from icaxes.io.embeddings import Embeddings
-    from icaxes.model import fit_ica, fit_pca
     from icaxes.universal.pairs import load_freedict
 
     bad = set(transforms) - set(TRANSFORMS)
@@ -394,7 +363,8 @@ def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None,
         if recipe == "paper":
             return refit_axes_svd(X, seed)
         e = Embeddings(list(emb.tokens), X.astype(np.float32), emb.frequencies, {"source": name})
-        return {"ica": fit_ica(e, seed=seed).components, "pca": fit_pca(e).components}
+        fit = fit_models(e, FitSettings(seed=seed))
+        return {"ica": fit.ica.components, "pca": fit.pca.components}
 
     rows, splits = [], []
     for name, src, src_limit, tgt, tgt_limit, (la, lb) in pairs:
@@ -564,9 +534,9 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
     inputs = [source, model_dir]
     check_output_dir(output, inputs=inputs, force=force)
     if model_dir is not None:
-        from icaxes.model import load_model
+        from icaxes.io.model_format import ModelFolder
 
-        ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
+        ica, pca = ModelFolder(model_dir).load("ica"), ModelFolder(model_dir).load("pca")
         raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
         sp = Spaces(list(ica.tokens), raw.astype(np.float32), ica, pca)
         described = str(model_dir)
@@ -605,13 +575,12 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
                                           seed=seed, progress=progress)
                 write(df, "stability", f"ICA axis stability (unstable below {res.threshold})")
                 stability_figure(df, res.threshold, tmp)
-                target = Path(model_dir) / "ica" if model_dir is not None else tmp / "model" / "ica"
-                if model_dir is not None and not (target / "model.json").is_file():
-                    target = Path(model_dir)
+                from icaxes.io.model_format import ModelFolder
+
+                folder = ModelFolder(model_dir if model_dir is not None else tmp / "model")
                 if model_dir is None:
-                    sp.ica.save(target)
-                    sp.pca.save(tmp / "model" / "pca")
-                res.save(target)
+                    folder.save({"ica": sp.ica, "pca": sp.pca})
+                res.save(folder.path)  # into the ICA model's folder (ModelFolder.stability_path)
                 meta["unstable axes"] = res.unstable
             elif task == "tour":
                 tour_df, red, info = tour_tables(sp)

@@ -29,18 +29,16 @@ settings), so a second run re-reads them and the encodings instead of recomputin
 from __future__ import annotations
 
 import tomllib
-import warnings
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from icaxes.errors import ConvergenceWarning, InputError, UnknownSourceError
-from icaxes.io.cache import cache_path
+import icaxes.fitting as _fitting
+from icaxes.errors import InputError, UnknownSourceError
 from icaxes.io.embeddings import Embeddings
-from icaxes.model import AxisModel, fit_ica, fit_pca
+from icaxes.model import AxisModel
 from icaxes.universal.matching import (
     AxisMatch,
     MultiMatch,
@@ -50,8 +48,9 @@ from icaxes.universal.matching import (
 )
 from icaxes.universal.pairs import Pairs, pairs_from_spec
 
-#: ``fit_hit`` / ``fit_miss``: fitted models read from / written to the cache
-FIT_STATS: Counter = Counter()
+#: ``fit_hit`` / ``fit_miss``: fitted models read from the cache / computed (counted by
+#: :mod:`icaxes.fitting`, the one fit path)
+FIT_STATS = _fitting.FIT_STATS
 
 DEFAULTS: dict[str, Any] = {
     "n_components": 100, "tol": 1e-6, "max_iter": 2000, "seed": 0, "n_permutations": 50,
@@ -193,47 +192,22 @@ def _load(es: EmbeddingSpec, progress: bool):
 
 def fit_embedding(es: EmbeddingSpec, settings: dict[str, Any], *, progress: bool = False,
                   use_cache: bool = True) -> Fitted:
-    """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache."""
-    from icaxes.io.sources import parse_source
+    """Load (or encode) one embedding and fit ICA and PCA on it, using the fit cache.
+
+    The fit is :func:`icaxes.fitting.fit_models` (its cache key and invalidation rule):
+    constant columns are dropped first, ``n_components`` is capped at the columns left, and
+    ICA's convergence warnings are recorded in :attr:`Fitted.notes` instead of emitted.
+    """
+    from icaxes.fitting import FitSettings, fit_models
 
     emb, images = _load(es, progress)
-    # encoder specs come without their constant columns already; other sources may have some
-    emb = emb.drop_constant_columns()
-    dropped = len(emb.metadata.get("constant_columns_dropped", []))
     k = settings["n_components"]
-    k = None if k in (None, 0, "all") else min(int(k), emb.dim)
-    from icaxes.decompose import solver
-
-    key = {"spec": es.spec, "limit": es.limit, "version": parse_source(es.spec).version, "rows": len(emb),
-           "dim": emb.dim, "n_components": k, "tol": settings["tol"], "max_iter": settings["max_iter"],
-           "seed": settings["seed"], "fit": 1,
-           "solver": solver.SOLVER_VERSION}
-    folder = cache_path("universal-fits", "", **key)
-    notes: list[str] = [f"dropped {dropped} constant column(s) before fitting"] if dropped else []
-    if use_cache and (folder / "ica").exists() and (folder / "pca").exists():
-        FIT_STATS["fit_hit"] += 1
-        ica = AxisModel.load(folder / "ica", mmap=False)
-        pca = AxisModel.load(folder / "pca", mmap=False)
-        conv = bool(ica.metadata.get("universal_converged", True))
-        return Fitted(es, emb, ica, pca, conv, notes, images)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        ica = fit_ica(emb, seed=settings["seed"], tol=settings["tol"], max_iter=settings["max_iter"],
-                      n_components=k, progress=progress)
-    conv = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    for w in caught:
-        if issubclass(w.category, ConvergenceWarning):
-            notes.append(str(w.message))
-    pca = fit_pca(emb, n_components=k)
-    ica.metadata["universal_converged"] = conv
-    FIT_STATS["fit_miss"] += 1
-    if use_cache:
-        from icaxes.io.atomic import atomic_dir
-
-        with atomic_dir(folder, force=True) as tmp:  # icaxes' own cache folder
-            ica.save(tmp / "ica")
-            pca.save(tmp / "pca")
-    return Fitted(es, emb, ica, pca, conv, notes, images)
+    recipe = FitSettings(n_components=None if k in (None, 0, "all") else int(k), seed=settings["seed"],
+                         tol=settings["tol"], max_iter=settings["max_iter"], drop_constant=True,
+                         at_most_columns=True)
+    fit = fit_models(emb, recipe, cache=use_cache, source=es.spec, limit=es.limit, progress=progress,
+                     record_convergence=True)
+    return Fitted(es, fit.emb, fit.ica, fit.pca, fit.converged, fit.notes, images)
 
 
 def make_pairs(kind: str, a: Fitted, b: Fitted) -> Pairs:
