@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from icaxes.model import AxisModel
+from typing import Any
 
 
-def model_summary_html(model: AxisModel, n_axes: int = 8, top: int = 6) -> str:
+def model_summary_html(model: Any, n_axes: int = 8, top: int = 6) -> str:
     """A small table: method, tokens, axes, convergence, then the first axes with top tokens.
 
-    Every token and label is HTML-escaped.
+    ``model`` is an :class:`icaxes.AxisModel` (not imported here: the model module imports this
+    one for its notebook view). Every token and label is HTML-escaped.
     """
     e = html.escape
     est = model.transform

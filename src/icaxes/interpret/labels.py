@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import stats
@@ -25,8 +25,23 @@ from scipy import stats
 from icaxes.errors import InputError, MissingDependencyError
 from icaxes.interpret.wordnet import LEXNAMES, WordNetCategories, load_wordnet
 
-if TYPE_CHECKING:
-    from icaxes.model import AxisModel
+
+class LabelledAxes(Protocol):
+    """What labelling reads of a model: an :class:`icaxes.AxisModel` has it.
+
+    Declared here so that this module does not import the model module (which imports this
+    one to make the labels it is given).
+    """
+
+    tokens: list[str]
+
+    @property
+    def n_axes(self) -> int: ...
+
+    @property
+    def display_mask(self) -> np.ndarray | None: ...
+
+    def top_tokens(self, axis: int, k: int = ..., **kwargs: Any) -> list[str]: ...
 
 
 @dataclass
@@ -183,7 +198,7 @@ def label_tops_or_tokens(tops: Sequence[Sequence[str]], vocabulary: Sequence[str
         return token_labels(tops, kwargs.get("n_tokens", LABEL_TOKENS))
 
 
-def label_axes(model: AxisModel, *, k: int = LABEL_TOP, **kwargs) -> list[AxisLabel]:
+def label_axes(model: LabelledAxes, *, k: int = LABEL_TOP, **kwargs) -> list[AxisLabel]:
     """Label every axis of ``model`` from its top ``k`` tokens among its display rows.
 
     This is what the model's saved labels are (see :meth:`~icaxes.model.AxisModel.with_display`);
@@ -195,7 +210,7 @@ def label_axes(model: AxisModel, *, k: int = LABEL_TOP, **kwargs) -> list[AxisLa
     return label_tops(tops, vocabulary, **kwargs)
 
 
-def label_axes_or_tokens(model: AxisModel, **kwargs) -> list[AxisLabel]:
+def label_axes_or_tokens(model: LabelledAxes, **kwargs) -> list[AxisLabel]:
     """:func:`label_axes`, falling back to token-only labels (with a warning) without WordNet."""
     try:
         return label_axes(model, **kwargs)
