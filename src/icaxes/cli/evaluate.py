@@ -79,10 +79,11 @@ def _user_files(target: str, limit: int, seed: int, pairs: list[Path], analogies
     from icaxes.evaluate.userfiles import evaluate_files
 
     delimiter = {"\\t": "\t", "tab": "\t", "space": " "}.get(delimiter, delimiter)
-    if Path(target).is_dir() and ((Path(target) / "ica").is_dir() or (Path(target) / "model.json").is_file()):
-        from icaxes.model import load_model
+    from icaxes.io.model_format import ModelFolder
 
-        ica = load_model(Path(target), "ica")
+    folder = ModelFolder(target)
+    if folder.holds_models:
+        ica = folder.load("ica")
         raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
     else:
         from icaxes.evaluate.run import fitted_models

@@ -406,6 +406,12 @@ class ModelFolder:
         """The methods of a fitted folder that have a model (empty for other layouts)."""
         return tuple(m for m in METHODS if (self.path / m / "model.json").is_file())
 
+    @property
+    def holds_models(self) -> bool:
+        """Whether the path is a model folder (fitted or single) rather than, say, a source folder."""
+        return (any((self.path / m).is_dir() for m in METHODS)
+                or (self.path / "model.json").is_file())
+
     def model_dir(self, method: str = "ica") -> Path:
         """The folder of the ``method`` model: ``DIR/method`` in a fitted folder, else ``DIR``."""
         if method not in METHODS:
