@@ -151,3 +151,37 @@ def test_evaluate_universal_and_fit_share_the_one_cache(monkeypatch, tmp_path):
     assert sorted(k["dim"] for k in keys) == [10, 50, 50]  # evaluate's max_dim reduction
     assert all(set(k) >= {"source", "source_version", "package", "limit", "rows", "select", "n_components",
                           "tol", "max_iter", "seed", "recipe", "solver_version"} for k in keys)
+
+
+def test_recorded_convergence_warnings_survive_the_cache(small_glove):
+    from dataclasses import replace
+
+    from icaxes.errors import ConvergenceWarning
+    from icaxes.fitting import fit_models
+
+    emb, settings = small_glove
+    stopped = replace(settings, max_iter=2, tol=1e-12)  # cannot converge in two iterations
+    # recorded, not emitted (the suite turns an emitted ConvergenceWarning into an error)
+    first = fit_models(emb, stopped, cache=True, source="glove-6b-50d", record_convergence=True)
+    assert not first.converged and any("did not converge" in n for n in first.notes)
+    again = fit_models(emb, stopped, cache=True, source="glove-6b-50d", record_convergence=True)
+    assert again.cached and not again.converged and again.notes == first.notes
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        fit_models(emb, stopped)  # without recording, the caller sees the warning
+
+
+def test_constant_columns_dropped_and_components_capped(small_glove):
+    from dataclasses import replace
+
+    from icaxes.errors import InputError
+    from icaxes.fitting import fit_models
+    from icaxes.io.embeddings import Embeddings
+
+    emb, settings = small_glove
+    wide = Embeddings(list(emb.tokens), np.column_stack([emb.vectors, np.ones(len(emb), np.float32)]),
+                      emb.frequencies, dict(emb.metadata))
+    fit = fit_models(wide, replace(settings, n_components=80, drop_constant=True, at_most_columns=True))
+    assert fit.emb.dim == 50 and fit.ica.n_axes == 50 and fit.pca.n_axes == 50
+    assert fit.notes == ["dropped 1 constant column(s) before fitting"]
+    with pytest.raises(InputError, match="n_components"):  # without the cap: one clear error
+        fit_models(emb, replace(settings, n_components=80))

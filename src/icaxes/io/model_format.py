@@ -415,7 +415,9 @@ class ModelFolder:
     def model_dir(self, method: str = "ica") -> Path:
         """The folder of the ``method`` model: ``DIR/method`` in a fitted folder, else ``DIR``."""
         if method not in METHODS:
-            raise ModelFormatError(f"method must be {' or '.join(METHODS)}, got {method!r}")
+            from icaxes.errors import InputError
+
+            raise InputError(f"method must be {' or '.join(METHODS)}, got {method!r}")
         sub = self.path / method
         return sub if (sub / "model.json").is_file() or (sub / "transform.npz").is_file() else self.path
 
