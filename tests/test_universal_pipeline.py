@@ -54,8 +54,8 @@ def test_report_folder(two_runs):
     summary = pd.read_csv(out / "tables" / "summary.csv")
     assert set(summary.target) == {"fr_use", "es_use", "glove"}
     assert set(summary.method) == {"ica", "pca"}
-    for name in ("use-languages-matched-r", "use-languages-merged-ica", "use-languages-corr-fr_use",
-                 "use-languages-projection-fr_use", "english-models-corr-glove"):
+    for name in ("use-languages-matched-r", "use-languages-summary", "use-languages-merged-ica",
+                 "use-languages-corr-fr_use", "use-languages-projection-fr_use", "english-models-corr-glove"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 5_000
         assert (out / "figures" / f"{name}.svg").exists()
     index = (out / "index.md").read_text(encoding="utf-8")
@@ -64,6 +64,13 @@ def test_report_folder(two_runs):
     fr = pairs[pairs.target == "fr_use"].iloc[0]
     assert fr["kept"] == summary[(summary.target == "fr_use") & (summary.method == "ica")].n_pairs.iloc[0]
     assert fr["source token absent"] > 0
+    # the paper's summary: reference axes by summed matched r, each target's r and their average
+    by_axis = pd.read_csv(out / "tables" / "by-axis-use-languages.csv")
+    ica = by_axis[by_axis.method == "ica"].sort_values("rank")
+    np.testing.assert_allclose(ica.average, ica[["fr_use", "es_use"]].mean(axis=1), atol=1e-4)
+    assert (np.diff(ica.average.to_numpy()) <= 1e-4).all()
+    assert sorted(ica.reference_axis) == list(range(len(ica)))
+    assert "the paper's summary" in index
 
 
 def test_translations_share_axes(two_runs):

@@ -34,7 +34,7 @@ from icaxes.model import AxisModel
 from icaxes.params import MAX_ITER, TOL, validate_params
 
 #: source kinds whose rows are not words: the default row selection (content words) keeps them all
-_NOT_WORDS = ("images", "glosses", "st")
+_NOT_WORDS = ("images", "glosses", "st", "contextual")
 #: Bumped when the fitting recipe itself changes (what is fitted on which rows, the reductions
 #: before it, the PCA baseline); changes of the ICA solver or its start point are covered by
 #: :data:`icaxes.decompose.solver.SOLVER_VERSION`. Both are in every cache key.

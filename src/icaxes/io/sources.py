@@ -7,6 +7,7 @@ A source string is read by :func:`parse_source`, first match wins:
 2. an existing path: an embedding file, a spaCy vectors folder or a model2vec folder;
 3. ``PREFIX`` or ``PREFIX:ARGS`` of a resolver of :data:`RESOLVERS`: ``ENCODER:LANG:N``
    (``e5``, ``use``, ``minilm``), ``minilm-tokens[:N]``, ``ENCODER-glosses[:N]``,
+   ``minilm-context[:N]`` (contextual token rows, :mod:`icaxes.io.contextual`),
    ``st:MODEL_DIR:TEXTS`` and ``fashion-mnist[:N]``.
 
 Anything else is an :class:`~icaxes.errors.UnknownSourceError`, and a known prefix with bad
@@ -69,7 +70,7 @@ class SourceSpec:
         The string as given.
     kind : str
         ``named``, ``file``, ``model2vec`` or the kind of a resolver: ``words``
-        (``ENCODER:LANG:N``), ``tokens``, ``glosses``, ``st``, ``images``.
+        (``ENCODER:LANG:N``), ``tokens``, ``glosses``, ``contextual``, ``st``, ``images``.
     name : str
         The key of its entry: the named source (:data:`SOURCES`) or the resolver prefix
         (:data:`RESOLVERS`); empty for paths.
@@ -286,6 +287,27 @@ def _load_minilm_tokens(spec: SourceSpec, *, limit: int | None, progress: bool) 
     return _encoders().minilm_token_embeddings(limit=spec.n or limit).drop_constant_columns()
 
 
+def _parse_minilm_context(text: str, args: str | None) -> SourceSpec:
+    from icaxes.io.contextual import DEFAULT_TOKENS
+
+    n = DEFAULT_TOKENS if args is None else _count(text, args, RESOLVERS["minilm-context"],
+                                                   "minilm-context:100000")
+    return SourceSpec(text, "contextual", "minilm-context", lang="en", n=n)
+
+
+def _load_minilm_context(spec: SourceSpec, *, limit: int | None, progress: bool) -> Embeddings:
+    from icaxes.io.contextual import contextual_tokens
+
+    return contextual_tokens(spec.n or 1, progress=progress).drop_constant_columns()
+
+
+def _minilm_context_version(spec: SourceSpec) -> str:
+    from icaxes.io.contextual import CONTEXT_VERSION
+    from icaxes.io.encoders import ENCODERS, _wordnet_fingerprint
+
+    return f"{ENCODERS['minilm'].version} context-{CONTEXT_VERSION} wordnet-{_wordnet_fingerprint()}"
+
+
 def _parse_st(text: str, args: str | None) -> SourceSpec:
     """``st:MODEL_DIR:TEXTS``, split at the first ``:`` after which both parts exist (a folder,
     then a file), so that the paths may themselves hold colons."""
@@ -343,6 +365,9 @@ def _register_builtin() -> None:
                              _load_minilm_tokens, version=lambda spec: ENCODERS["minilm"].version))
     for encoder in ENCODERS:
         register_source(_glosses_resolver(encoder))
+    register_source(Resolver("minilm-context", ("minilm-context[:N]",),
+                             "all-MiniLM-L6-v2 contextual vectors of N word occurrences in WordNet glosses",
+                             _parse_minilm_context, _load_minilm_context, version=_minilm_context_version))
     register_source(Resolver("st", ("st:MODEL_DIR:TEXTS",),
                              "the lines of TEXTS encoded by a local sentence-transformers folder",
                              _parse_st, _load_st, text_encoder=_st_encoder))

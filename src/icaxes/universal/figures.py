@@ -64,6 +64,34 @@ def matched_curves(cr: ComparisonResult, base: Path, n_axes: int = 100) -> list[
         return save_figure(fig, base)
 
 
+def summary_curves(cr: ComparisonResult, base: Path, n_axes: int | None = None) -> list[Path]:
+    """The paper's summary of matching one reference against several targets, ICA beside PCA.
+
+    The x axis is the reference axes ordered by their matched r summed over all targets
+    (:func:`~icaxes.universal.matching.match_many`); each target's matched r along that order
+    is one thin line and their average the thick black line.
+    """
+    with figure_style() as plt:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True, constrained_layout=True)
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        for ax, method in zip(axes, ("ica", "pca"), strict=True):
+            mm = cr.multi_ica if method == "ica" else cr.multi_pca
+            k = len(mm.order) if n_axes is None else min(n_axes, len(mm.order))
+            x = np.arange(1, k + 1)
+            curves = np.array([mm.r[t][:k] for t in cr.results])
+            for c, (t, r) in zip(colors * 4, zip(cr.results, curves, strict=True), strict=False):
+                ax.plot(x, r, color=c, lw=0.9, alpha=0.8, label=t)
+            ax.plot(x, curves.mean(axis=0), color="black", lw=2.0, label="average")
+            ax.set_title(f"{method.upper()}: mean of the average, first 10 axes = "
+                         f"{curves[:, :10].mean():.2f}")
+            ax.set_xlabel(f"{cr.comparison.reference} axes, by summed matched r")
+        axes[0].set_ylabel("matched correlation r")
+        axes[0].set_ylim(min(0, axes[0].get_ylim()[0]), 1)
+        axes[1].legend(ncol=2, fontsize=7, frameon=False)
+        fig.suptitle(f"{cr.comparison.name}: {len(cr.results)} targets matched to {cr.comparison.reference}")
+        return save_figure(fig, base)
+
+
 def merged_heatmap(cr: ComparisonResult, base: Path, n_axes: int = 12, top: int = 3,
                    method: str = "ica") -> list[Path]:
     """The merged multi-embedding table: each reference axis (by summed matched r) with its top words

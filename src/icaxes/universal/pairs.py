@@ -552,9 +552,45 @@ def grouped_pairs(rows: Sequence[str], labels: Sequence[str], *, label_map: Mapp
                  {"name": "grouped rows", "weighting": "grouped", "groups": len(group)})
 
 
+def is_contextual(side: Any) -> bool:
+    """Whether an embedding or model holds contextual token rows (``WORD#K``, see
+    :mod:`icaxes.io.contextual`), as its metadata says."""
+    return bool(getattr(side, "metadata", {}).get("contextual"))
+
+
+def token_word_pairs(a: Any, b: Any) -> Pairs:
+    """Contextual token rows paired with static words: ``bank#0``, ``bank#1`` ... with ``bank``.
+
+    One side (``a`` or ``b``, whichever :func:`is_contextual`) holds rows ``WORD#K``, the
+    other static words. Every row is paired with its word, weighted ``1 / occurrences`` of
+    the word (:func:`grouped_pairs`), so each word counts once, as in the paper; the weights
+    are recomputed over the occurrences that survive :meth:`Pairs.restrict`.
+
+    Raises
+    ------
+    InputError
+        If neither side or both sides hold contextual rows.
+    """
+    from icaxes.io.contextual import token_word
+
+    ca, cb = is_contextual(a), is_contextual(b)
+    if ca == cb:
+        raise InputError("pairs 'token-words' need one side of contextual token rows (minilm-context:N) "
+                         "and one of static words; "
+                         + ("both sides are contextual" if ca else "neither side is"))
+    ctx = a if ca else b
+    rows = list(ctx.tokens)
+    g = grouped_pairs(rows, [token_word(t) for t in rows])
+    meta = {**g.metadata, "name": "contextual tokens with their words"}
+    if ca:
+        return Pairs(g.source, g.target, g.weights, g.report, meta)
+    # the second side holds the rows: swap so that source = word, target = row
+    return Pairs(g.target, g.source, g.weights, g.report, meta)
+
+
 # ------------------------------------------------------------------------- pair specs
 #: the accepted pair specs, for help texts and error messages
-PAIR_FORMS = ("same", "freedict", "freedict:SRC-TGT", "class-words", "a MUSE pair file")
+PAIR_FORMS = ("same", "freedict", "freedict:SRC-TGT", "class-words", "token-words", "a MUSE pair file")
 
 
 @dataclass(frozen=True)
@@ -563,7 +599,7 @@ class PairSpec:
 
     Attributes
     ----------
-    kind : {'same', 'freedict', 'class-words', 'muse'}
+    kind : {'same', 'freedict', 'class-words', 'token-words', 'muse'}
     src_lang, tgt_lang : str or None
         The languages a ``freedict:SRC-TGT`` spec names (None: the sides' own).
     path : Path or None
@@ -580,7 +616,8 @@ def parse_pairs(text: str) -> PairSpec:
     """Read a pair spec: ``same`` (tokens spelled the same on both sides), ``freedict`` (the
     Debian freedict dictionary between the two sides' languages, or shared tokens when they
     have the same one), ``freedict:SRC-TGT`` (e.g. ``freedict:en-fr``), ``class-words``
-    (image rows paired with the words of their class) or the path of a MUSE pair file.
+    (image rows paired with the words of their class), ``token-words`` (contextual token rows
+    paired with their words, see :func:`token_word_pairs`) or the path of a MUSE pair file.
 
     Raises
     ------
@@ -588,7 +625,7 @@ def parse_pairs(text: str) -> PairSpec:
         If ``text`` is none of these (the message lists them).
     """
     text = str(text)
-    if text in ("same", "freedict", "class-words"):
+    if text in ("same", "freedict", "class-words", "token-words"):
         return PairSpec(text)
     head, colon, langs = text.partition(":")
     if head == "freedict" and colon:
@@ -637,6 +674,8 @@ def pairs_from_spec(spec: str | PairSpec, a: Any, b: Any, *,
         if ps.src_lang is None and src == tgt:
             return same_token_pairs(a, b)
         return load_freedict(src, tgt)
+    if ps.kind == "token-words":
+        return token_word_pairs(a, b)
     if ps.kind == "class-words":
         if target_labels is None:
             raise InputError("pairs \"class-words\" needs an image embedding (fashion-mnist:N) as target")

@@ -22,6 +22,8 @@ from icaxes.universal.pipeline import (
     load_config,
     match_rows,
     run_comparison,
+    summary_by_axis,
+    summary_by_axis_markdown,
     summary_rows,
 )
 
@@ -120,16 +122,22 @@ def _write(folder: Path, cfg: Config, fitted: dict[str, Fitted], results: list[C
                  "axes": f.ica.n_axes, "ica_converged": f.converged} for k, f in fitted.items()]
     pd.DataFrame(emb_rows).to_csv(folder / "tables" / "embeddings.csv", index=False)
     pair_rows = []
+    by_axis_rows: list[dict[str, Any]] = []
     figs: dict[str, list[str]] = {}
     for cr in results:
         name = _slug(cr.comparison.name)
         pd.DataFrame(match_rows(cr)).to_csv(folder / "tables" / f"matches-{name}.csv", index=False,
                                             float_format="%.4f")
+        by_axis = summary_by_axis(cr)
+        by_axis_rows += by_axis
+        pd.DataFrame(by_axis).to_csv(folder / "tables" / f"by-axis-{name}.csv", index=False,
+                                     float_format="%.4f")
         for t, pr in cr.results.items():
             pair_rows.append({"comparison": cr.comparison.name, "reference": cr.comparison.reference,
                               "target": t, "pairs": cr.comparison.pairs, **pr.pairs.report})
         fl: list[str] = []
         fl += figures.matched_curves(cr, folder / "figures" / f"{name}-matched-r")
+        fl += figures.summary_curves(cr, folder / "figures" / f"{name}-summary")
         fl += figures.merged_heatmap(cr, folder / "figures" / f"{name}-merged-ica", n_axes=s["merged_axes"])
         fl += figures.merged_heatmap(cr, folder / "figures" / f"{name}-merged-pca", n_axes=s["merged_axes"],
                                      method="pca")
@@ -149,7 +157,7 @@ def _write(folder: Path, cfg: Config, fitted: dict[str, Fitted], results: list[C
     run = {"config": str(cfg.path) if cfg.path else None, "settings": s, "stats": stats,
            "embeddings": emb_rows, "figures": figs}
     (folder / "run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
-    md = _markdown(cfg, summary, emb_rows, figs, stats)
+    md = _markdown(cfg, summary, emb_rows, figs, stats, summary_by_axis_markdown(by_axis_rows))
     (folder / "index.md").write_text(md, encoding="utf-8")
     (folder / "index.html").write_text(_html(cfg, summary, emb_rows, figs), encoding="utf-8")
 
@@ -182,7 +190,7 @@ def summary_table_markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _markdown(cfg: Config, summary: pd.DataFrame, emb_rows, figs, stats) -> str:
+def _markdown(cfg: Config, summary: pd.DataFrame, emb_rows, figs, stats, by_axis: str = "") -> str:
     s = cfg.settings
     out = ["# Universality report", "",
            f"Settings: ICA on {s['n_components']} whitened dimensions, tol {s['tol']}, seed {s['seed']}; "
@@ -195,6 +203,10 @@ def _markdown(cfg: Config, summary: pd.DataFrame, emb_rows, figs, stats) -> str:
     out += [f"| {r['key']} | `{r['spec']}` | {r['lang']} | {r['rows']:,} | {r['dim']} | {r['axes']} | "
             f"{r['ica_converged']} |" for r in emb_rows]
     out += ["", "## Matched correlations", "", summary_table_markdown(summary), ""]
+    if by_axis:
+        out += ["## Averaged over the targets (the paper's summary)", "",
+                "Reference axes ordered by their matched r summed over all targets; the mean over "
+                "the first k of the targets' average (tables/by-axis-*.csv).", "", by_axis, ""]
     for comp, fl in figs.items():
         out += [f"## {comp}", ""] + [f"![{Path(f).stem}]({f})" for f in fl] + [""]
     out += [f"Run statistics: {stats}", ""]
