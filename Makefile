@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 REPORT ?= report
 
-.PHONY: demo test results lint system-deps clean
+.PHONY: demo test results docs lint system-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ demo: system-deps $(VENV)/.stamp-demo
 RESULTS ?= results
 results: system-deps $(VENV)/.stamp-test
 	$(VENV)/bin/icaxes evaluate glove-6b-50d --tasks all --refits 3 -o $(RESULTS)
+
+# every number of docs/results.md and docs/universality.md, from the current code: both reports,
+# then the generated blocks of the two pages and the universality figures (~1.5 h on 2 cores)
+UNIVERSAL ?= universal-report
+docs: results
+	$(VENV)/bin/icaxes universal configs/universal.toml -o $(UNIVERSAL)
+	$(PY) scripts/regenerate-docs.py --results $(RESULTS) --universal $(UNIVERSAL)
 
 test: system-deps $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -85,6 +85,9 @@ def summary_curves(cr: ComparisonResult, base: Path, n_axes: int | None = None) 
             ax.set_title(f"{method.upper()}: mean of the average, first 10 axes = "
                          f"{curves[:, :10].mean():.2f}")
             ax.set_xlabel(f"{cr.comparison.reference} axes, by summed matched r")
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes[0].set_ylabel("matched correlation r")
         axes[0].set_ylim(min(0, axes[0].get_ylim()[0]), 1)
         axes[1].legend(ncol=2, fontsize=7, frameon=False)

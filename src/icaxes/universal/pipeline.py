@@ -320,6 +320,7 @@ def summary_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
             row = {
                 "comparison": cr.comparison.name, "reference": cr.comparison.reference, "target": t,
                 "method": method, "matching": m.method, "weighting": pr.weighting, "n_pairs": m.n_pairs,
+                "source_tokens": len(set(pr.pairs.source)), "target_tokens": len(set(pr.pairs.target)),
                 "n_axes": len(m.r), "top1": float(m.r[0]), "mean_top10": m.mean_top(10),
                 "mean_top50": m.mean_top(50),
                 "null_threshold": m.null.threshold if m.null else float("nan"),
