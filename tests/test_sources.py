@@ -169,7 +169,7 @@ def test_pair_specs_parse(text, expected):
     ("freedict:en", "freedict:SRC-TGT"),
     ("freedict:en-fr-de", "freedict:SRC-TGT"),
     ("freedict:-fr", "freedict:SRC-TGT"),
-    ("dictionary", "same, freedict, freedict:SRC-TGT, class-words or a MUSE pair file"),
+    ("dictionary", "same, freedict, freedict:SRC-TGT, class-words, token-words or a MUSE pair file"),
     ("/no/such/pairs.txt", "MUSE pair file"),
 ])
 def test_bad_pair_specs(text, says):
