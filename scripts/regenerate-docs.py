@@ -126,7 +126,7 @@ def _images(rep: Report) -> str:
     r = ica.loc[img[0]]
     n_img = int(rep.embeddings.set_index("key").loc[img[0][1], "rows"])
     return (f"{int(r.target_tokens):,} of the {n_img:,} images have a class word among the reference's "
-            f"words, which gives {int(r.n_pairs):,} pair rows over {int(r.source_tokens)} distinct words")
+            f"words, which gives {int(r.n_pairs):,} pair rows over {int(r.source_tokens)} distinct words.")
 
 
 def _paper(rep: Report) -> str:
@@ -143,7 +143,9 @@ def _paper(rep: Report) -> str:
         n = int((ica.index.get_level_values(0) == "use-languages").sum())
         i1, i50, p1 = avg("use-languages", "ica", 1), avg("use-languages", "ica", 50), avg("use-languages",
                                                                                           "pca", 1)
-        here = f"ICA {i1:.2f} at the top axis" + (f", {i50:.2f} at axis 50" if i50 is not None else "")
+        n_axes = int(((ba.comparison == "use-languages") & (ba.method == "ica")).sum())
+        here = (f"ICA {i1:.2f} at the top axis" + (f", {i50:.2f} at axis 50" if i50 is not None else "")
+                + f" (of {n_axes} axes)")
         rows.append(f"| cross-lingual: average over languages of the matched r, reference axes by summed r | "
                     f"ICA ~0.55 at the top axis, ~0.3 at axis 50; PCA ~0.33 at the top axis (six languages, "
                     f"fastText 300d, 50,000 words) | {here}; PCA {p1:.2f} at the top axis ({n} languages) | "
@@ -170,8 +172,8 @@ def _paper(rep: Report) -> str:
         r, rp = ica.loc["images"].iloc[0], pca.loc["images"].iloc[0]
         rows.append(f"| images share axes with words | 100 images from each of 1,000 ImageNet classes, five "
                     f"models: ICA above PCA | Fashion-MNIST, 10 classes: top-10 mean ICA {r.mean_top10:.2f} "
-                    f"vs PCA {rp.mean_top10:.2f} | about 10 distinct class words can tell apart at most "
-                    "about 9 directions (see below) |")
+                    f"vs PCA {rp.mean_top10:.2f} | {int(r.source_tokens)} distinct class words can tell apart "
+                    f"at most {int(r.source_tokens) - 1} directions (see below) |")
     return "\n".join(rows)
 
 
