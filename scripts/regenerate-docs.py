@@ -15,8 +15,9 @@ numbers mean and is never touched. Keys:
   ``alignment`` ...);
 - ``universal:NAME``: a part of an ``icaxes universal`` report (see :data:`UNIVERSAL`).
 
-A block whose report is not given is left as it is (named on stderr); a block whose report
-lacks its table is an error, so stale numbers cannot survive a regeneration silently.
+A block whose report is not given, or that ``--keys`` leaves out, is left as it is (named on
+stderr); a block whose report lacks its table is an error, so stale numbers cannot survive a
+regeneration silently.
 """
 
 from __future__ import annotations
@@ -172,8 +173,8 @@ def _paper(rep: Report) -> str:
         r, rp = ica.loc["images"].iloc[0], pca.loc["images"].iloc[0]
         rows.append(f"| images share axes with words | 100 images from each of 1,000 ImageNet classes, five "
                     f"models: ICA above PCA | Fashion-MNIST, 10 classes: top-10 mean ICA {r.mean_top10:.2f} "
-                    f"vs PCA {rp.mean_top10:.2f} | {int(r.source_tokens)} distinct class words can tell apart "
-                    f"at most {int(r.source_tokens) - 1} directions (see below) |")
+                    f"vs PCA {rp.mean_top10:.2f} | {int(r.source_tokens)} distinct class words can tell "
+                    f"apart at most {int(r.source_tokens) - 1} directions (see below) |")
     return "\n".join(rows)
 
 
@@ -208,8 +209,11 @@ def copy_figures(report: Path, docs: Path, width: int = 760) -> int:
     return total
 
 
-def render(key: str, results: Path | None, universal: Report | None) -> str | None:
-    """The new body of block ``key`` (None: its report was not given)."""
+def render(key: str, results: Path | None, universal: Report | None,
+           keys: set[str] | None = None) -> str | None:
+    """The new body of block ``key`` (None: its report was not given, or ``keys`` leaves it out)."""
+    if keys is not None and key not in keys:
+        return None
     kind, _, name = key.partition(":")
     if kind == "results":
         if results is None:
@@ -227,14 +231,15 @@ def render(key: str, results: Path | None, universal: Report | None) -> str | No
     raise SystemExit(f"unknown block kind in {key!r}: use results:NAME or universal:NAME")
 
 
-def rewrite(path: Path, results: Path | None, universal: Report | None) -> tuple[int, list[str]]:
+def rewrite(path: Path, results: Path | None, universal: Report | None,
+            keys: set[str] | None = None) -> tuple[int, list[str]]:
     """Rewrite the generated blocks of one page; returns (blocks rewritten, blocks left)."""
     text = path.read_text(encoding="utf-8")
     done, left = 0, []
 
     def sub(m: re.Match) -> str:
         nonlocal done
-        body = render(m["key"], results, universal)
+        body = render(m["key"], results, universal, keys)
         if body is None:
             left.append(m["key"])
             return m[0]
@@ -253,6 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", type=Path, help="an icaxes evaluate output folder")
     ap.add_argument("--universal", type=Path, help="an icaxes universal report folder")
+    ap.add_argument("--keys", help="rewrite only these blocks (comma-separated, e.g. results:alignment), "
+                    "for a report of some tasks only")
     args = ap.parse_args(argv)
     if args.results is None and args.universal is None:
         ap.error("give --results and/or --universal")
@@ -263,8 +270,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.universal:
         kb = copy_figures(args.universal, ROOT / "docs" / "figures") / 1024
         print(f"figures: {kb:.0f} KB", file=sys.stderr)
+    keys = None if args.keys is None else {k.strip() for k in args.keys.split(",") if k.strip()}
     for doc in DOCS:
-        done, left = rewrite(ROOT / doc, args.results, universal)
+        done, left = rewrite(ROOT / doc, args.results, universal, keys)
         print(f"{doc}: {done} blocks rewritten" + (f", left as they were: {', '.join(left)}" if left else ""),
               file=sys.stderr)
 

@@ -63,3 +63,18 @@ def test_results_blocks_are_rewritten_from_the_csv_and_nothing_else_changes(rege
     (results / "alignment.csv").unlink()
     with pytest.raises(SystemExit, match=r"alignment\.csv"):
         regen.rewrite(doc, results, None)
+
+
+def test_keys_rewrite_only_the_named_blocks(regen, tmp_path):
+    doc = tmp_path / "results.md"
+    original = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
+    doc.write_text(original, encoding="utf-8")
+    results = tmp_path / "results"
+    results.mkdir()
+    pd.DataFrame({"pair": ["en-fr"], "at1": [0.5]}).to_csv(results / "alignment.csv", index=False)
+    done, left = regen.rewrite(doc, results, None, {"results:alignment"})
+    assert done == 1 and "results:alignment" not in left and "results:similarity" in left
+    blocks = {m["key"]: m["body"] for m in regen.BLOCK.finditer(doc.read_text(encoding="utf-8"))}
+    assert "| en-fr | 0.500 |" in blocks["results:alignment"]
+    assert blocks["results:similarity"] == {m["key"]: m["body"] for m in regen.BLOCK.finditer(original)}[
+        "results:similarity"]
