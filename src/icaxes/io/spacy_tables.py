@@ -1,10 +1,12 @@
 """spaCy vector tables: one word per row, ordered by word frequency.
 
 A spaCy ``vocab`` folder maps many words (keys) onto fewer rows: the French fastText table
-has 20,000 rows and 500,000 words, so ``Paris``, ``paris`` and misspellings can share a row.
-:func:`read_table` keeps one word per row, the most frequent one according to ``wordfreq``
-(ties: the word spaCy lists first), orders the rows by that frequency and returns it as the
-token frequencies. Only the vectors and the string store are read; no spaCy pipeline is loaded.
+has 20,000 rows and 500,000 words. Each row was stored for one word (listed first); the
+other words were pruned and mapped onto the row of their nearest vector, so they are
+neighbours, not names of the row. :func:`read_table` names each row by its own word, or by
+the most frequent spelling of it according to ``wordfreq`` when the row lists several case
+variants (``Eco``, ``eco``), orders the rows by that frequency and returns it as the token
+frequencies. Only the vectors and the string store are read; no spaCy pipeline is loaded.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from icaxes.errors import EmbeddingFormatError, require
 from icaxes.io.embeddings import Embeddings
 
 #: bump when the word choice or the cleaning changes, so cached tables are rebuilt
-TABLE_VERSION = 5
+TABLE_VERSION = 6
 
 
 def _normal(word: str) -> str:
@@ -38,17 +40,19 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
         Folder holding ``vectors`` (written by ``spacy.vectors.Vectors.to_disk``) and
         ``strings.json`` (``spacy.strings.StringStore.to_disk``), e.g. a model's ``vocab``.
     lang : str, optional
-        wordfreq language code (``"fr"``, ``"ja"``). If given, each row keeps its most frequent
-        word, rows are ordered by that frequency and ``frequencies`` is set (0 for words
-        wordfreq does not know; case variants on separate rows share their form's frequency,
-        see :func:`_share_case_variants`). If None, each row keeps the first word spaCy lists for it and
-        the table order is kept.
+        wordfreq language code (``"fr"``, ``"ja"``). If given, each row keeps the most frequent
+        spelling of its own word (see :func:`_own_words`), rows are ordered by that frequency
+        and ``frequencies`` is set (0 for words wordfreq does not know; case variants on
+        separate rows share their form's frequency, see :func:`_share_case_variants`). If
+        None, each row keeps its own word (the first spaCy lists for it) and the table order
+        is kept.
     clean : bool, default True
         Never choose junk words (see :func:`icaxes.io.filters.is_clean`: mojibake, zero-width
         characters, runs of dots, ``</s>``) or fragments (:func:`table_word`: elided forms,
         mixed-case misspellings, single letters), keep one row of case variants
-        (:func:`_merge_case_variants`) and drop all-zero rows; a row whose words are all junk
-        is dropped. What is removed (:data:`CLEANING`) and the counts are in ``metadata``.
+        (:func:`_merge_case_variants`) and drop all-zero rows; a row whose own word is junk in
+        every spelling is dropped (it is not renamed after a neighbour). What is removed
+        (:data:`CLEANING`) and the counts are in ``metadata``.
     limit : int, optional
         Keep the first ``limit`` rows after ordering.
 
@@ -87,16 +91,19 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
     if clean:
         from icaxes.io.filters import is_clean
     n_rows = data.shape[0]
+    own = _own_words(vectors.key2row, strings, n_rows)
     best_word: list[str | None] = [None] * n_rows
     best_score = np.full(n_rows, -1.0)
     junk = fragments = 0
     for key, row in vectors.key2row.items():
-        if row < 0 or row >= n_rows:
+        if row < 0 or row >= n_rows or own[row] is None:
             continue
         try:
             word = strings[key]
         except KeyError:  # a hash without its string: cannot be named
             continue
+        if _normal(word) != _normal(own[row] or ""):
+            continue  # a pruned word mapped onto this row: a neighbour, not the row's word
         if clean and not is_clean(word):
             junk += 1
             continue
@@ -104,7 +111,7 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
             fragments += 1
             continue
         score = freq.get(_normal(word), 0.0) if freq else 0.0
-        # strict '>' keeps the first listed word among equals
+        # strict '>' keeps the first listed spelling among equals (the row's own word first)
         if score > best_score[row]:
             best_score[row] = score
             best_word[row] = word
@@ -130,7 +137,7 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
     meta: dict[str, Any] = {
         "source": str(path), "format": "spacy", "table_rows": int(n_rows),
         "table_words": len(vectors.key2row), "rows_without_word": int(unnamed),
-        "word_choice": "most frequent by wordfreq" if lang else "first listed",
+        "word_choice": "own word, most frequent spelling by wordfreq" if lang else "own word",
         "clean": clean, "junk_words_skipped": int(junk), "zero_rows_dropped": zero,
         "fragment_words_skipped": int(fragments), "variants_merged": int(merged),
     }
@@ -145,13 +152,15 @@ def read_table(path: str | Path, *, lang: str | None = None, clean: bool = True,
 
 
 #: what ``clean=True`` removes from a spaCy table (saved in the metadata of every fit)
-CLEANING = ("junk words (mojibake, zero-width or control characters, runs of dots, markup); "
-            "elided forms (l', d', s', j', qu'... in both ' and \u2019 forms, alone or at the start "
-            "of a word); words with a capital letter after a small one or a capital run before "
-            "small letters (trÈs, COmme); single letters other than a, à, y; elision stems (qu), "
-            "entity names (lrsquo) and 'Ã'; rows whose words are "
-            "all of these; all-zero rows; and case variants: of rows whose words differ only in "
-            "case (Paris/paris, tu/Tu), the first (most frequent) row is kept")
+CLEANING = ("words the row was not stored for (pruned words that spaCy mapped onto the row of "
+            "their nearest vector; a row keeps a spelling of its own word); junk words (mojibake, "
+            "zero-width or control characters, runs of dots, markup); elided forms (l', d', s', "
+            "j', qu'... in both ' and \u2019 forms, alone or at the start of a word); words with a "
+            "capital letter after a small one or a capital run before small letters (trÈs, "
+            "COmme); single letters other than a, à, y; elision stems (qu), entity names (lrsquo) "
+            "and 'Ã'; rows whose own word is one of these; all-zero rows; and case variants: of "
+            "rows whose words differ only in case (Paris/paris, tu/Tu), the first (most frequent) "
+            "row is kept")
 
 # elided articles, pronouns and conjunctions, alone (s’) or glued to the next word (l’homme)
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['\u2019]", re.IGNORECASE)
@@ -161,6 +170,30 @@ _KEEP_SINGLE = frozenset("aàyô")
 # the stem of an elision that lost its apostrophe (qu, jusqu), HTML entity names glued to words
 # (lrsquo), and the capital A-tilde of UTF-8 read as Latin-1 ("RÃ"; no French word has it)
 _FRAGMENT = re.compile(r"^(?:qu|jusqu|lorsqu|puisqu)$|[lr]squo|&|Ã", re.IGNORECASE)
+
+
+def _own_words(key2row: Any, strings: Any, n_rows: int) -> list[str | None]:
+    """The word each row was stored for: the first key listed for the row.
+
+    spaCy's ``Vocab.prune_vectors`` keeps the rows of the most frequent words, in that order,
+    and then maps every dropped word onto the row of its nearest kept vector; ``key2row``
+    lists the kept words first. A row's other keys are therefore neighbours (``Sème`` on the row
+    of ``t’``, ``Osé`` on the row of ``O``), not spellings of its word.
+    """
+    own: list[str | None] = [None] * n_rows
+    seen = np.zeros(n_rows, dtype=bool)
+    left = n_rows
+    for key, row in key2row.items():
+        if 0 <= row < n_rows and not seen[row]:
+            seen[row] = True
+            try:
+                own[row] = strings[key]
+            except KeyError:  # a hash without its string: the row cannot be named
+                pass
+            left -= 1
+            if left == 0:
+                break
+    return own
 
 
 def table_word(word: str) -> bool:
