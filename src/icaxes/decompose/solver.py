@@ -89,6 +89,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from scipy.linalg.blas import daxpy as _axpy
@@ -234,11 +235,32 @@ def logcosh_contrast(Z: np.ndarray, W: np.ndarray | None = None,
     return (total / Z.shape[0] - gaussian_logcosh_mean()) ** 2
 
 
-class _Pass:
-    """One fused pass over ``Z``: ``C = tanh(Z W^T)^T Z / n`` and ``a = E[1 - tanh^2]``.
+@runtime_checkable
+class SolverPass(Protocol):
+    """What the solver needs from the whitened rows: one pass per call, and ``close``.
+
+    ``pass_(W, curvature)`` returns, for the rotation ``W`` (k x k) and ``Y = Z W^T``,
+    ``C = E[tanh(Y)^T Z]`` (k x k), ``a = E[1 - tanh^2 Y]`` per column (k,) and, when
+    ``curvature`` is true, ``P_ij = E[(1 - tanh^2 y_i) y_j^2]`` (k x k; else None), all float64.
+    ``close()`` frees what the pass holds (threads, a device copy of the rows, a persisted
+    array); the pass is not called after it. Three implement it: :class:`NumpyPass` (rows in
+    memory, the default), :class:`~icaxes.decompose.torch_pass.TorchPass` (rows on a PyTorch
+    device) and :class:`~icaxes.decompose.dask.DaskPass` (rows of a Dask array on its
+    cluster). :class:`~icaxes.ICA` opens one per fit, runs every start on it and closes it.
+    """
+
+    def __call__(self, W: np.ndarray, curvature: bool = False) -> tuple[
+            np.ndarray, np.ndarray, np.ndarray | None]: ...  # pragma: no cover
+
+    def close(self) -> None: ...  # pragma: no cover
+
+
+class NumpyPass:
+    """One fused pass over ``Z`` in memory: ``C = tanh(Z W^T)^T Z / n`` and ``a = E[1 - tanh^2]``.
 
     With ``curvature=True`` it also returns ``P_ij = E[(1 - tanh^2 y_i) y_j^2]`` (one more
-    GEMM in the same pass), from which the exact diagonal of the Hessian follows.
+    GEMM in the same pass), from which the exact diagonal of the Hessian follows. A
+    :class:`SolverPass`; ``close`` stops its thread pool.
     """
 
     def __init__(self, Z: np.ndarray, n_threads: int | None = None, chunk_rows: int = CHUNK_ROWS):
@@ -334,6 +356,7 @@ class _Pass:
         return C / self.n, 1.0 - sq / self.n, P
 
     def close(self) -> None:
+        """Stop the thread pool."""
         if self.pool is not None:
             self.pool.shutdown()
 
@@ -427,7 +450,7 @@ class _SkewCoords:
 
 
 def fastica_symmetric(
-    Z: np.ndarray,
+    Z: np.ndarray | None,
     *,
     w_init: np.ndarray,
     max_iter: int = MAX_ITER,
@@ -436,7 +459,7 @@ def fastica_symmetric(
     method: str = "lbfgs",
     switch_tol: float = SWITCH_TOL,
     n_threads: int | None = None,
-    pass_: Callable | None = None,
+    pass_: SolverPass | None = None,
 ) -> SolverResult:
     """Solve symmetric FastICA (``G(u) = log cosh(u)``) to the criterion of the module docstring.
 
@@ -460,12 +483,9 @@ def fastica_symmetric(
         Change below which the quasi-Newton phase starts.
     n_threads : int, optional
         Threads of the fused pass (default: the CPUs available to this process).
-    pass_ : callable, optional
-        Replacement for the in-memory pass over ``Z``: ``pass_(W, curvature) -> (C, a, P)``
-        (``P`` only when ``curvature`` is true, else None) with
-        ``C = E[tanh(Z W^T)^T Z]``, ``a = E[1 - tanh^2]`` per column and
-        ``P_ij = E[(1 - tanh^2 y_i) y_j^2]``; used for Dask arrays and PyTorch devices (``Z`` is
-        then not read).
+    pass_ : SolverPass, optional
+        The pass over the rows to use instead of a :class:`NumpyPass` over ``Z`` (``Z`` is then
+        not read, and may be None); the caller keeps it open and closes it.
 
     Returns
     -------
@@ -480,7 +500,7 @@ def fastica_symmetric(
     with nullcontext() if _algebra_threaded(k, n_threads) else _blas_single_thread():
         if pass_ is not None:
             return _solve(pass_, w_init, max_iter, tol, callback, method, switch_tol)
-        own = _Pass(np.ascontiguousarray(Z), n_threads)
+        own = NumpyPass(np.ascontiguousarray(Z), n_threads)
         try:
             return _solve(own, w_init, max_iter, tol, callback, method, switch_tol)
         finally:
