@@ -301,7 +301,7 @@ def test_restarts_rank_distinct_optima_on_real_rows(glove_5k):
 def test_n_init_must_be_a_positive_integer(glove_5k, bad):
     from icaxes.errors import InputError
 
-    with pytest.raises(InputError, match="n_init must be an integer >= 1"):
+    with pytest.raises(InputError, match=r"n_init \(--n-init\) must be an integer >= 1"):
         ICA(n_init=bad).fit(glove_5k.vectors[:500])
 
 

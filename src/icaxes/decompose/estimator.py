@@ -32,6 +32,7 @@ from icaxes.params import (
     BOOL,
     MAX_ITER,
     N_COMPONENTS,
+    N_INIT,
     NONE,
     SEED,
     TOL,
@@ -272,7 +273,7 @@ class ICA(_AxisTransform):
         data on (``pip install 'icaxes[torch]'``, with a CUDA build of PyTorch for a GPU). The
         whitened rows are copied there once; the solver, its criterion and the result are the
         same. Default: the CPU, with icaxes' own fused pass (faster there than PyTorch's).
-    n_init : int, default 1
+    n_init : int, default :data:`~icaxes.params.N_INIT` (1)
         Number of starts. The first is the one ``n_init=1`` uses (scikit-learn's for the same
         seed); the others are the next standard normal draws of the same random state. Each
         start is solved to ``tol`` and the one with the largest contrast
@@ -330,7 +331,7 @@ class ICA(_AxisTransform):
 
     def __init__(self, random_state: Any = None, *, n_components: int | float | None = None,
                  max_iter: int = MAX_ITER, tol: float = TOL, progress: bool = False,
-                 solver: str = "lbfgs", device: str | None = None, n_init: int = 1) -> None:
+                 solver: str = "lbfgs", device: str | None = None, n_init: int = N_INIT) -> None:
         self.random_state = random_state
         self.n_components = n_components
         self.max_iter = max_iter
