@@ -7,7 +7,7 @@ float32), then, in one process,
 
 - the 2-GEMM floor: ``Z W^T`` and ``Y^T Z`` chunked over the pass's own thread pool (BLAS on
   one thread per chunk), without the tanh;
-- the fused pass alone (``_Pass``: both GEMMs, tanh, column sums);
+- the fused pass alone (``NumpyPass``: both GEMMs, tanh, column sums);
 - a fixed-point iteration: the pass plus FastICA's k x k step (symmetric decorrelation and
   the stopping test), timed inside ``fastica_symmetric(method="fixed-point")`` between
   progress callbacks;
@@ -77,7 +77,7 @@ def one_dim(k: int, rows: int, iters: int) -> dict:
     Z = mixture(rows, k)
     W = solver.random_orthogonal(k, 0)
     W32 = np.ascontiguousarray(W.T, dtype=np.float32)
-    p = solver._Pass(Z)
+    p = solver.NumpyPass(Z)
 
     def two_gemm():
         def one(start):

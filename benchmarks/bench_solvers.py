@@ -164,7 +164,7 @@ def worker(args: argparse.Namespace) -> None:
         S = out[2].T
         res.update(n_iter=int(out[3]))
     elif args.worker == "floor":
-        from icaxes.decompose.solver import _Pass
+        from icaxes.decompose.solver import NumpyPass
         from icaxes.decompose.whitening import apply_affine, fit_whitening
 
         w = fit_whitening(X)
@@ -179,7 +179,7 @@ def worker(args: argparse.Namespace) -> None:
 
         from threadpoolctl import threadpool_limits
 
-        p = _Pass(Z)
+        p = NumpyPass(Z)
 
         def two_gemm_chunked():
             # the same two GEMMs, chunked over the same thread pool, without the tanh
@@ -238,11 +238,11 @@ def fastica_change(S: np.ndarray) -> float:
     ``W = I`` in float64 and ``max_i |1 - |<w_i, w_i'>||`` returned: below 1e-10 means a
     FastICA run at the paper's tol would stop here.
     """
-    from icaxes.decompose.solver import _fastica_update, _Pass
+    from icaxes.decompose.solver import NumpyPass, _fastica_update
 
     S = np.asarray(S, dtype=np.float64)
     S = (S - S.mean(axis=0)) / S.std(axis=0)
-    p = _Pass(S)
+    p = NumpyPass(S)
     try:
         C, a, _ = p(np.eye(S.shape[1]))
     finally:

@@ -105,13 +105,13 @@ def test_no_warning_when_converged(laplace_mixture):
 
 def test_change_estimate_tracks_the_exact_criterion(glove_5k):
     """The k^2 first-order estimate is within a factor 2 of the exact criterion near a solution."""
-    from icaxes.decompose.solver import _change_estimate, _fastica_update, _Pass, _SkewCoords
+    from icaxes.decompose.solver import NumpyPass, _change_estimate, _fastica_update, _SkewCoords
 
     X = glove_5k.vectors
     w = fit_whitening(X)
     Z = apply_affine(X, w.mean, w.matrix, np.float64)
     sol = fastica_symmetric(Z, w_init=random_orthogonal(Z.shape[1], 0), tol=1e-8, max_iter=2000)
-    p = _Pass(Z, n_threads=1)
+    p = NumpyPass(Z, n_threads=1)
     rng = np.random.default_rng(0)
     for scale in (1e-2, 1e-3, 1e-4):
         A = scale * rng.standard_normal(sol.unmixing.shape)
@@ -128,14 +128,14 @@ def test_change_estimate_tracks_the_exact_criterion(glove_5k):
 
 def test_exact_hessian_diagonal_matches_finite_differences(glove_5k):
     """The diagonal from P is the second derivative of the signed contrast along each plane."""
-    from icaxes.decompose.solver import _direction, _Pass, _SkewCoords
+    from icaxes.decompose.solver import NumpyPass, _direction, _SkewCoords
 
     X = glove_5k.vectors
     w = fit_whitening(X)
     Z = apply_affine(X, w.mean, w.matrix, np.float64)[:, :8]
     Z = apply_affine(Z, Z.mean(axis=0), np.linalg.inv(np.linalg.cholesky(np.cov(Z.T, bias=True))))
     W = random_orthogonal(8, 3)
-    p = _Pass(Z, n_threads=1)
+    p = NumpyPass(Z, n_threads=1)
     C, a, P = p(W, True)
     p.close()
     M = C @ W.T
@@ -188,7 +188,7 @@ def test_pass_gives_the_same_bits_collected_or_streamed_on_any_thread_count(glov
     for limit in (solver.PARTIALS_BYTES, 0):  # 0: stream the partial sums
         monkeypatch.setattr(solver, "PARTIALS_BYTES", limit)
         for threads in (1, 2, 3):
-            p = solver._Pass(Z, n_threads=threads, chunk_rows=64)  # 79 chunks
+            p = solver.NumpyPass(Z, n_threads=threads, chunk_rows=64)  # 79 chunks
             assert p.stream == (limit == 0)
             results.append(p(W, True))
             p.close()
@@ -213,7 +213,7 @@ def test_a_streamed_pass_holds_a_few_chunks_only(glove_5k, monkeypatch):
 
     monkeypatch.setattr(solver, "PARTIALS_BYTES", 0)
     Z = np.ascontiguousarray(glove_5k.vectors[:3000], dtype=np.float32)
-    p = solver._Pass(Z, n_threads=2, chunk_rows=100)  # 30 chunks
+    p = solver.NumpyPass(Z, n_threads=2, chunk_rows=100)  # 30 chunks
     assert p.stream
     one = p._one
     alive: list[weakref.ref] = []
@@ -231,7 +231,7 @@ def test_a_streamed_pass_holds_a_few_chunks_only(glove_5k, monkeypatch):
     W = np.linalg.qr(np.random.default_rng(0).standard_normal((50, 50)))[0]
     C = p(W)[0]
     gc.collect()
-    np.testing.assert_array_equal(C, solver._Pass(Z, n_threads=1, chunk_rows=100)(W)[0])
+    np.testing.assert_array_equal(C, solver.NumpyPass(Z, n_threads=1, chunk_rows=100)(W)[0])
     assert len(alive) == 30 and most <= 2 * 2 + 1, most
     assert not p.inflight and all(r() is None for r in alive)
     p.close()
@@ -247,7 +247,7 @@ def test_a_failed_pass_leaves_no_chunk_running(glove_5k, monkeypatch, stream):
     if stream:
         monkeypatch.setattr(solver, "PARTIALS_BYTES", 0)
     Z = np.ascontiguousarray(glove_5k.vectors[:2000], dtype=np.float32)
-    p = solver._Pass(Z, n_threads=2, chunk_rows=100)
+    p = solver.NumpyPass(Z, n_threads=2, chunk_rows=100)
     one = p._one
 
     def slow_or_failing(start, Wt, curvature):
@@ -301,7 +301,7 @@ def test_restarts_rank_distinct_optima_on_real_rows(glove_5k):
 def test_n_init_must_be_a_positive_integer(glove_5k, bad):
     from icaxes.errors import InputError
 
-    with pytest.raises(InputError, match="n_init must be an integer >= 1"):
+    with pytest.raises(InputError, match=r"n_init \(--n-init\) must be an integer >= 1"):
         ICA(n_init=bad).fit(glove_5k.vectors[:500])
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from icaxes import ICA
 from icaxes.cli import main
-from icaxes.decompose.solver import _Pass
+from icaxes.decompose.solver import NumpyPass
 from icaxes.decompose.torch_pass import TorchPass
 from icaxes.errors import InputError, MissingDependencyError
 
@@ -21,7 +21,7 @@ def test_device_pass_computes_the_numpy_pass(dtype):
     rng = np.random.default_rng(3)
     Z = rng.laplace(size=(10_001, 40)).astype(dtype)
     W = np.linalg.qr(rng.standard_normal((40, 40)))[0]
-    ours = _Pass(Z)(W, True)
+    ours = NumpyPass(Z)(W, True)
     # small chunks: 4 of them, the last one short
     device = TorchPass(Z, "cpu", chunk_rows=3_000)(W, True)
     tol = 1e-5 if dtype == np.float32 else 1e-12
@@ -40,7 +40,7 @@ def test_device_pass_keeps_full_float32_products():
     rng = np.random.default_rng(4)
     Z = rng.laplace(size=(8_000, 64)).astype(np.float32)
     W = np.linalg.qr(rng.standard_normal((64, 64)))[0]
-    ours = _Pass(Z)(W, False)
+    ours = NumpyPass(Z)(W, False)
     before = torch.get_float32_matmul_precision()
     torch.set_float32_matmul_precision("medium")
     try:

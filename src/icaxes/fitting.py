@@ -31,7 +31,7 @@ from icaxes.io.filters import DEFAULT_SELECTION, RowSelection
 from icaxes.io.model_format import ModelFolder
 from icaxes.io.sources import load_embeddings, parse_source
 from icaxes.model import AxisModel
-from icaxes.params import MAX_ITER, TOL, validate_params
+from icaxes.params import MAX_ITER, N_INIT, TOL, validate_params
 
 #: source kinds whose rows are not words: the default row selection (content words) keeps them all
 _NOT_WORDS = ("images", "glosses", "st", "contextual")
@@ -55,6 +55,8 @@ class FitSettings:
     seed : int or None, default 0
         Seed of ICA's starting rotation.
     max_iter, tol, solver, device : see :class:`~icaxes.ICA`.
+    n_init : int, default 1
+        ICA's starts; the one with the largest contrast is kept (see :func:`~icaxes.model.fit_ica`).
     select : RowSelection, optional
         The rows both models are fitted on and read from (default: every row).
     max_dim : int, optional
@@ -72,6 +74,7 @@ class FitSettings:
     tol: float = TOL
     solver: str = "lbfgs"
     device: str | None = None
+    n_init: int = N_INIT
     select: RowSelection | None = None
     max_dim: int | None = None
     drop_constant: bool = False
@@ -80,7 +83,8 @@ class FitSettings:
     def validate(self) -> None:
         """Check the estimator parameters (before a possibly long load)."""
         validate_params(ICA(random_state=self.seed, n_components=self.n_components,
-                            max_iter=self.max_iter, tol=self.tol, solver=self.solver, device=self.device))
+                            max_iter=self.max_iter, tol=self.tol, solver=self.solver, device=self.device,
+                            n_init=self.n_init))
         validate_params(PCA(n_components=self.n_components))
 
     def to_dict(self) -> dict[str, Any]:
@@ -231,7 +235,7 @@ def fit_models(emb: Embeddings, settings: FitSettings | None = None, *, cache: b
             return FitResult(ica, pca, emb, bool(ica.transform.converged_), notes + saved_notes, True)
     fit_args = {"seed": settings.seed, "max_iter": settings.max_iter, "tol": settings.tol,
                 "n_components": k, "progress": progress, "solver": settings.solver,
-                "device": settings.device, "select": settings.select}
+                "device": settings.device, "n_init": settings.n_init, "select": settings.select}
     fit_notes: list[str] = []
     if record_convergence:
         with warnings.catch_warnings(record=True) as caught:
@@ -258,7 +262,8 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
                clean: bool | None = None, solver: str = "lbfgs",
                n_components: int | float | None = None, device: str | None = None,
                allow_pickle: bool = False, force: bool = False,
-               select: RowSelection | None = DEFAULT_SELECTION, cache: bool = False) -> FitResult:
+               select: RowSelection | None = DEFAULT_SELECTION, cache: bool = False,
+               n_init: int = N_INIT) -> FitResult:
     """Load ``source``, fit ICA and PCA (:func:`fit_models`), and (if ``output`` is given) save
     ``output/ica``, ``output/pca`` and ``output/run.json``.
 
@@ -267,7 +272,8 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
     and reads every row); every token of the source gets its components either way.
     ``n_components`` keeps that many whitened (principal) components in both models
     (default: all). ``device`` runs the ICA solver's passes on a PyTorch device (see
-    :class:`~icaxes.ICA`). ``allow_pickle`` lets gensim files be unpickled (see
+    :class:`~icaxes.ICA`); ``n_init`` solves from that many starts and keeps the best (see
+    :func:`~icaxes.model.fit_ica`). ``allow_pickle`` lets gensim files be unpickled (see
     :func:`~icaxes.load_embeddings`). ``cache`` reads the models from, or keeps them in, the
     user cache (see :func:`fit_models`). The output folder (written by
     :class:`~icaxes.io.model_format.ModelFolder`) appears only when both models are complete;
@@ -276,7 +282,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
     """
     # the parameters are checked before the (possibly long) load
     FitSettings(n_components=n_components, seed=seed, max_iter=max_iter, tol=tol, solver=solver,
-                device=device).validate()
+                device=device, n_init=n_init).validate()
     inputs = [source, tokens_path]
     if output is not None:
         check_output_dir(output, inputs=inputs, force=force)
@@ -290,7 +296,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
     if select == DEFAULT_SELECTION and parse_source(source).kind in _NOT_WORDS:
         select = None  # images, gloss ids and free texts are not words: fit on and show every row
     settings = FitSettings(n_components=n_components, seed=seed, max_iter=max_iter, tol=tol,
-                           solver=solver, device=device, select=select)
+                           solver=solver, device=device, n_init=n_init, select=select)
     result = fit_models(emb, settings, cache=cache, source=source, limit=limit, progress=progress)
     if output is not None:
         ModelFolder(output).save(
@@ -298,6 +304,7 @@ def fit_source(source: str, output: str | Path | None = None, *, limit: int | No
             run={"source": str(source), "limit": limit, "seed": seed, "lowercase": lowercase,
                  "dedupe": dedupe, "filter": token_filter, "clean": clean, "max_iter": max_iter,
                  "tol": tol, "solver": solver, "n_components": n_components, "device": device,
+                 "n_init": n_init,
                  "select": None if select is None else select.to_dict()},
             force=force, inputs=inputs)
     return result

@@ -36,7 +36,7 @@ from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, check_finite, unknown_token_message
 from icaxes.io.filters import RowSelection
 from icaxes.io.model_format import FORMAT_VERSION, ModelFolder, read_model_folder
-from icaxes.params import MAX_ITER, TOL
+from icaxes.params import MAX_ITER, N_INIT, TOL
 
 
 @dataclass
@@ -534,7 +534,8 @@ def _axis_labels(tokens: list[str], normalized: np.ndarray, mask: np.ndarray | N
 def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = MAX_ITER, tol: float = TOL,
             n_components: int | float | None = None, fit_rows: Sequence[int] | None = None,
             select: RowSelection | None = None,
-            progress: bool = False, solver: str = "lbfgs", device: str | None = None) -> AxisModel:
+            progress: bool = False, solver: str = "lbfgs", device: str | None = None,
+            n_init: int = N_INIT) -> AxisModel:
     """Fit ICA on embeddings and return the :class:`AxisModel` of all their rows.
 
     Parameters
@@ -554,10 +555,19 @@ def fit_ica(emb: Embeddings, *, seed: int | None = 0, max_iter: int = MAX_ITER, 
         Default: fit on every row (or ``fit_rows``) and read every row.
     progress : bool
         Show a progress bar.
+    n_init : int, default 1
+        Starts of the solver; the one with the largest contrast is kept (see :class:`~icaxes.ICA`).
+        With more than one, ``metadata["starts"]`` records the kept start (``best``, 0 being
+        the default start), every start's contrast and iterations.
     """
     est = ICA(random_state=seed, n_components=n_components, max_iter=max_iter, tol=tol,
-              progress=progress, solver=solver, device=device)
-    return _fit(emb, est, "ica", fit_rows, select)
+              progress=progress, solver=solver, device=device, n_init=n_init)
+    model = _fit(emb, est, "ica", fit_rows, select)
+    if est.init_contrasts_ is not None:
+        model.metadata["starts"] = {"n_init": int(n_init), "best": int(est.best_init_),
+                                    "contrasts": [float(c) for c in est.init_contrasts_],
+                                    "n_iter": [int(i) for i in est.init_n_iter_]}
+    return model
 
 
 def fit_pca(emb: Embeddings, *, n_components: int | float | None = None,

@@ -5,7 +5,7 @@ style, with these small rule classes instead of scikit-learn's private ones): a 
 valid when one of its rules accepts it. :func:`validate_params` raises one
 :class:`~icaxes.errors.ParameterError` (a ``ValueError``) naming the parameter, its command-line
 option, what it accepts and what it got. The defaults that several callers share
-(:data:`MAX_ITER`, :data:`TOL`) live here too, so the CLI and the fitting functions read them
+(:data:`MAX_ITER`, :data:`TOL`, :data:`N_INIT`) live here too, so the CLI and the fitting functions read them
 from one place.
 """
 
@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 MAX_ITER = 10000
 #: convergence tolerance (the paper's setting; scikit-learn's 1e-4 stops far from the solution)
 TOL = 1e-10
+#: starts of the ICA solver (1: scikit-learn's start for the seed; more: keep the best contrast)
+N_INIT = 1
 
 #: the command-line option of each parameter that has one
 CLI_NAMES = {"random_state": "--seed", "n_components": "--n-components", "max_iter": "--max-iter",
-             "tol": "--tol", "solver": "--solver", "device": "--device"}
+             "tol": "--tol", "solver": "--solver", "device": "--device", "n_init": "--n-init"}
 
 
 def _num(v: float) -> str:

@@ -26,7 +26,7 @@ from icaxes.cli._text import json_text
 from icaxes.cli._text import shown as escape
 from icaxes.errors import InputError
 from icaxes.io.filters import FIT_FILTER, FIT_ROWS, RowSelection
-from icaxes.params import MAX_ITER, TOL
+from icaxes.params import MAX_ITER, N_INIT, TOL
 
 Source = Annotated[str, typer.Argument(help="Built-in source name (e.g. glove-6b-50d), a source form "
                                        "(use:fr:5000, minilm-glosses, fashion-mnist:100, st:MODEL_DIR:TEXTS) "
@@ -52,6 +52,7 @@ class FitOptions:
     solver: Solver = Solver.lbfgs
     n_components: int | float | None = None
     device: str | None = None
+    n_init: int = N_INIT
     fit_rows: int = FIT_ROWS
     fit_filter: str = FIT_FILTER
     trust_pickle: bool = False
@@ -72,8 +73,8 @@ class FitOptions:
                 "dedupe": self.dedupe, "token_filter": self.token_filter, "clean": self.clean,
                 "format": self.fmt, "tokens_path": self.tokens_path, "max_iter": self.max_iter,
                 "tol": self.tol, "solver": self.solver.value, "n_components": n_components,
-                "device": self.device, "select": self.select(), "allow_pickle": self.trust_pickle,
-                "force": self.force}
+                "device": self.device, "n_init": self.n_init, "select": self.select(),
+                "allow_pickle": self.trust_pickle, "force": self.force}
 
 
 def _opt(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -110,6 +111,9 @@ _FIT_PARAMS = [
         help="Keep this many principal components before ICA (default: all); a number in (0, 1) "
         "keeps the fewest that explain that fraction of the variance.")], None),
     _opt("device", DeviceOption, None),
+    _opt("n_init", Annotated[int, typer.Option(
+        "--n-init", help="Solve ICA from this many starts and keep the one with the largest contrast "
+        "(the first is the default start; the model records every start's contrast).")], N_INIT),
     _opt("trust_pickle", TrustPickleOption, False),
     _opt("force", ForceOption, False),
 ]

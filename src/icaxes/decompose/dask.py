@@ -59,10 +59,13 @@ def column_moments_dask(X: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pass_block(block: np.ndarray, Wt: np.ndarray, curvature: bool) -> np.ndarray:
-    from icaxes.decompose.solver import _Pass
+    from icaxes.decompose.solver import NumpyPass
 
-    p = _Pass(np.ascontiguousarray(block), n_threads=1)
-    C, a, P = p(Wt.T.astype(np.float64), curvature)
+    p = NumpyPass(np.ascontiguousarray(block), n_threads=1)
+    try:
+        C, a, P = p(Wt.T.astype(np.float64), curvature)
+    finally:
+        p.close()
     k = Wt.shape[0]
     n = block.shape[0]
     out = np.zeros((1, 2 * k + 1 if curvature else k + 1, k))
@@ -74,13 +77,20 @@ def _pass_block(block: np.ndarray, Wt: np.ndarray, curvature: bool) -> np.ndarra
 
 
 class DaskPass:
-    """The solver's pass as a map-reduce over the chunks of a persisted whitened array."""
+    """The solver's pass as a map-reduce over the chunks of a persisted whitened array.
+
+    A :class:`~icaxes.decompose.solver.SolverPass`; ``close`` lets go of the array (the
+    workers then free its chunks once nothing else holds them).
+    """
 
     def __init__(self, Z: Any) -> None:
         self.Z = Z
         self.n, self.k = Z.shape
 
     def __call__(self, W: np.ndarray, curvature: bool = False) -> tuple:
+        """Return ``C`` (k, k), ``a`` (k,) and ``P`` (k, k, or None) for the rotation ``W``."""
+        if self.Z is None:
+            raise RuntimeError("this DaskPass is closed")
         Wt = np.ascontiguousarray(W.T, dtype=self.Z.dtype)
         k = self.k
         rows = 2 * k + 1 if curvature else k + 1
@@ -89,6 +99,10 @@ class DaskPass:
         total = parts.sum(axis=0).compute() / self.n
         return total[:k], 1.0 - total[k], total[k + 1 :] if curvature else None
 
+    def close(self) -> None:
+        """Let go of the persisted rows."""
+        self.Z = None
+
 
 def _moment34_block(block: np.ndarray, R: np.ndarray) -> np.ndarray:
     S = np.asarray(block, dtype=np.float64) @ R
@@ -96,27 +110,30 @@ def _moment34_block(block: np.ndarray, R: np.ndarray) -> np.ndarray:
     return np.stack([np.sum(S2 * S, axis=0), np.sum(S2 * S2, axis=0)])[None]
 
 
-def fit_dask(est: Any, X: Any) -> Any:
-    """Fit an :class:`~icaxes.ICA` or :class:`~icaxes.PCA` estimator on a Dask array."""
+def source_moments_dask(Z: Any, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Third and fourth raw moments of the sources ``Z @ R`` (one map-reduce)."""
+    k = R.shape[1]
+    m34 = Z.map_blocks(_moment34_block, R, dtype=np.float64,
+                       chunks=((1,) * Z.numblocks[0], (2,), (k,)), new_axis=2).sum(axis=0).compute()
+    return m34[0] / Z.shape[0], m34[1] / Z.shape[0]
+
+
+def whiten_dask(X: Any, n_components: int | float | None) -> tuple[Any, Any]:
+    """Check a Dask array for fitting, whiten it on its cluster and persist the whitened rows.
+
+    Returns the whitening (:class:`~icaxes.decompose.whitening.Whitening`, from a
+    map-reduce of the column moments) and the whitened rows, a persisted Dask array with the
+    per-block arithmetic of the in-memory path (float32 for float32 input, else float64).
+    """
     _dask()
     X = _check(X)
-    n, d = X.shape
     mean, cov = column_moments_dask(X)
-    white = whitening_from_moments(mean, cov, est.n_components)
+    white = whitening_from_moments(mean, cov, n_components)
     work = np.float32 if X.dtype == np.float32 else np.float64
     k = white.matrix.shape[0]
-    # the same per-block arithmetic as the in-memory path
     Z = X.map_blocks(apply_affine, mean, white.matrix, work, dtype=work,
                      chunks=(X.chunks[0], (k,))).persist()
-    est._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
-    try:
-        R, result = est._rotate(np.empty((0, k), dtype=work), pass_=DaskPass(Z))
-        m34 = Z.map_blocks(_moment34_block, R, dtype=np.float64,
-                           chunks=((1,) * Z.numblocks[0], (2,), (k,)), new_axis=2).sum(axis=0).compute()
-    finally:
-        del Z
-    est.n_features_in_ = d
-    return est._set_fitted(white, R, result, m34[0] / n, m34[1] / n)
+    return white, Z
 
 
 def transform_dask(est: Any, X: Any) -> Any:

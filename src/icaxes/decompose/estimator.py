@@ -8,6 +8,7 @@ axes by skewness, largest first (docs/method.md, section 1).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,14 +17,22 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from icaxes.decompose.solver import METHODS, SolverResult, fastica_symmetric, logcosh_contrast
-from icaxes.decompose.whitening import CHUNK_ROWS, apply_affine, fit_whitening
+from icaxes.decompose.solver import (
+    METHODS,
+    NumpyPass,
+    SolverPass,
+    SolverResult,
+    fastica_symmetric,
+    logcosh_contrast,
+)
+from icaxes.decompose.whitening import CHUNK_ROWS, Whitening, apply_affine, fit_whitening
 from icaxes.errors import ConvergenceWarning, InputError
 from icaxes.io.embeddings import check_fit_matrix
 from icaxes.params import (
     BOOL,
     MAX_ITER,
     N_COMPONENTS,
+    N_INIT,
     NONE,
     SEED,
     TOL,
@@ -44,9 +53,18 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     #: every parameter and the values it accepts (see :mod:`icaxes.params`)
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
-    def _rotate(self, Z: np.ndarray,
-                pass_: Any = None) -> tuple[np.ndarray, SolverResult | None]:  # pragma: no cover
+    def _rotate(self, pass_: SolverPass, k: int, start_signs: np.ndarray,
+                rows: np.ndarray | None) -> tuple[np.ndarray, SolverResult | None]:  # pragma: no cover
+        """The rotation ``R`` (sources ``Z @ R``) of the ``k`` whitened columns, solved with ``pass_``.
+
+        ``start_signs`` are the signs of the whitening's eigenvectors' first entries, ``rows`` the
+        whitened rows when they are in memory (else None).
+        """
         raise NotImplementedError
+
+    def _open_pass(self, Z: np.ndarray) -> SolverPass:
+        """The solver's pass over whitened rows in memory."""
+        return NumpyPass(Z)
 
     def _sort_by_skewness(self) -> bool:
         return True
@@ -97,52 +115,60 @@ class _AxisTransform(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         The components are the whitened working copy, rotated in place chunk by chunk.
         """
         validate_params(self)  # before any work
+        if _is_dask(X):
+            self._check_dask()
+            from icaxes.decompose.dask import DaskPass, source_moments_dask, whiten_dask
+
+            white, Zd = whiten_dask(X, self.n_components)
+            self.n_features_in_ = int(X.shape[1])
+            self._fit_with(white, DaskPass(Zd), lambda R: source_moments_dask(Zd, R))
+            return None
         device = getattr(self, "device", None)  # ICA's only
-        if getattr(self, "n_init", 1) > 1 and _is_dask(X):
-            raise InputError("n_init > 1 applies to in-memory arrays (the starts are ranked on the "
-                             "rows in memory); fit a Dask array with n_init=1")
         if device is not None:
-            if _is_dask(X):
-                raise InputError("device (--device) applies to in-memory arrays; a Dask array is "
-                                 "solved on its cluster (leave device unset)")
             from icaxes.decompose.torch_pass import check_device
 
             check_device(device)
-        if _is_dask(X):
-            from icaxes.decompose.dask import fit_dask
-
-            fit_dask(self, X)
-            return None
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2,
                           copy=False, reset=True)
         check_fit_matrix(X, what="X")
         white = fit_whitening(X, self.n_components)
         work_dtype = np.float32 if X.dtype == np.float32 else np.float64
         Z = apply_affine(X, white.mean, white.matrix, out_dtype=work_dtype)
-        self._start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
-        R, result = self._rotate(Z)  # sources = Z @ R
-        # rotate Z into the sources in place, with their third and fourth moments, chunk by
-        # chunk (float64 temporaries of CHUNK_ROWS rows): peak memory stays near X + Z
-        m3 = np.zeros(R.shape[1])
-        m4 = np.zeros(R.shape[1])
-        Rw = R.astype(work_dtype)
-        for start in range(0, Z.shape[0], CHUNK_ROWS):
-            part = Z[start : start + CHUNK_ROWS]
-            part[...] = part @ Rw
-            S = np.asarray(part, dtype=np.float64)
-            S2 = S * S
-            m3 += np.sum(S2 * S, axis=0)
-            m4 += np.sum(S2 * S2, axis=0)
-        n = Z.shape[0]
-        self._set_fitted(white, R, result, m3 / n, m4 / n)
+        self._fit_with(white, self._open_pass(Z), lambda R: _rotate_in_place(Z, R), rows=Z)
         # the fitted signs and order, column by column (no second GEMM)
         flip = self.signs_[self.order_].astype(work_dtype)
-        for start in range(0, n, CHUNK_ROWS):
+        for start in range(0, Z.shape[0], CHUNK_ROWS):
             part = Z[start : start + CHUNK_ROWS]
             part[...] = part[:, self.order_] * flip
         return Z
 
-    def _set_fitted(self, white, R: np.ndarray, result: SolverResult | None, m3: np.ndarray,
+    def _check_dask(self) -> None:
+        """Refuse the parameters that need the rows in memory."""
+        if getattr(self, "n_init", 1) > 1:
+            raise InputError("n_init > 1 applies to in-memory arrays (the starts are ranked on the "
+                             "rows in memory); fit a Dask array with n_init=1")
+        if getattr(self, "device", None) is not None:
+            raise InputError("device (--device) applies to in-memory arrays; a Dask array is "
+                             "solved on its cluster (leave device unset)")
+
+    def _fit_with(self, white: Whitening, pass_: SolverPass,
+                  moments: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+                  rows: np.ndarray | None = None) -> None:
+        """The one fit template: solve the rotation with ``pass_``, take the sources' moments, store.
+
+        ``pass_`` (a :class:`~icaxes.decompose.solver.SolverPass`) is closed here whatever
+        happens; ``moments(R)`` returns the third and fourth raw moments of the sources
+        ``Z @ R``; ``rows`` are the whitened rows when they are in memory.
+        """
+        start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
+        try:
+            R, result = self._rotate(pass_, white.matrix.shape[0], start_signs, rows)
+            m3, m4 = moments(R)
+        finally:
+            pass_.close()
+        self._set_fitted(white, R, result, m3, m4)
+
+    def _set_fitted(self, white: Whitening, R: np.ndarray, result: SolverResult | None, m3: np.ndarray,
                     m4: np.ndarray) -> _AxisTransform:
         """Flip axes to positive skewness, order them and store the fitted attributes.
 
@@ -247,7 +273,7 @@ class ICA(_AxisTransform):
         data on (``pip install 'icaxes[torch]'``, with a CUDA build of PyTorch for a GPU). The
         whitened rows are copied there once; the solver, its criterion and the result are the
         same. Default: the CPU, with icaxes' own fused pass (faster there than PyTorch's).
-    n_init : int, default 1
+    n_init : int, default :data:`~icaxes.params.N_INIT` (1)
         Number of starts. The first is the one ``n_init=1`` uses (scikit-learn's for the same
         seed); the others are the next standard normal draws of the same random state. Each
         start is solved to ``tol`` and the one with the largest contrast
@@ -305,7 +331,7 @@ class ICA(_AxisTransform):
 
     def __init__(self, random_state: Any = None, *, n_components: int | float | None = None,
                  max_iter: int = MAX_ITER, tol: float = TOL, progress: bool = False,
-                 solver: str = "lbfgs", device: str | None = None, n_init: int = 1) -> None:
+                 solver: str = "lbfgs", device: str | None = None, n_init: int = N_INIT) -> None:
         self.random_state = random_state
         self.n_components = n_components
         self.max_iter = max_iter
@@ -315,7 +341,7 @@ class ICA(_AxisTransform):
         self.device = device
         self.n_init = n_init
 
-    def _w_inits(self, k: int) -> list[np.ndarray]:
+    def _w_inits(self, k: int, start_signs: np.ndarray | None = None) -> list[np.ndarray]:
         # scikit-learn's starting point for the same seed (a standard normal k x k matrix
         # from RandomState(seed), decorrelated by the solver), with columns flipped where
         # our whitening's eigenvector signs differ from scikit-learn's (first entry positive):
@@ -323,40 +349,37 @@ class ICA(_AxisTransform):
         # makes ICA(random_state=s) land on FastICA(random_state=s)'s solution. Further
         # starts (n_init > 1) are the next draws of the same random state.
         rng = check_random_state(self.random_state)
-        signs = getattr(self, "_start_signs", None)
         starts = []
         for _ in range(self.n_init):
             w = rng.normal(size=(k, k))
-            starts.append(w if signs is None or signs.shape != (k,) else w * signs)
+            starts.append(w if start_signs is None or start_signs.shape != (k,) else w * start_signs)
         return starts
 
-    def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, SolverResult]:
-        w_inits = self._w_inits(Z.shape[1])
-        device_pass = None
-        if pass_ is None and self.device is not None:
-            from icaxes.decompose.torch_pass import TorchPass
+    def _open_pass(self, Z: np.ndarray) -> SolverPass:
+        if self.device is None:
+            return NumpyPass(Z)
+        from icaxes.decompose.torch_pass import TorchPass
 
-            pass_ = device_pass = TorchPass(Z, self.device)
+        return TorchPass(Z, self.device)
+
+    def _rotate(self, pass_: SolverPass, k: int, start_signs: np.ndarray,
+                rows: np.ndarray | None) -> tuple[np.ndarray, SolverResult]:
         results = []
-        try:
-            for w_init in w_inits:
-                callback, close = _progress_callback(self.progress, self.max_iter, self.tol)
-                try:
-                    results.append(fastica_symmetric(
-                        Z, w_init=w_init, max_iter=self.max_iter, tol=self.tol, callback=callback,
-                        pass_=pass_, method=self.solver))
-                finally:
-                    close()
-        finally:
-            if device_pass is not None:
-                device_pass.close()
+        for w_init in self._w_inits(k, start_signs):
+            callback, close = _progress_callback(self.progress, self.max_iter, self.tol)
+            try:
+                results.append(fastica_symmetric(
+                    rows, w_init=w_init, max_iter=self.max_iter, tol=self.tol, callback=callback,
+                    pass_=pass_, method=self.solver))
+            finally:
+                close()
         self.init_n_iter_ = np.array([r.n_iter for r in results])
         if len(results) == 1:
             self.best_init_, self.init_contrasts_ = 0, None
         else:
             # the largest contrast among the converged starts (all of them if none converged);
             # the first of equals
-            contrasts = np.array([np.mean(logcosh_contrast(Z, r.unmixing)) for r in results])
+            contrasts = np.array([np.mean(logcosh_contrast(rows, r.unmixing)) for r in results])
             eligible = [i for i, r in enumerate(results) if r.converged] or list(range(len(results)))
             self.best_init_ = int(max(eligible, key=lambda i: (contrasts[i], -i)))
             self.init_contrasts_ = contrasts
@@ -365,7 +388,7 @@ class ICA(_AxisTransform):
             warnings.warn(
                 f"ICA did not converge: change {result.change:.2e} > tol {self.tol:.0e} after "
                 f"{result.n_iter} iterations; raise max_iter, or treat the weakest axes as unstable",
-                ConvergenceWarning, stacklevel=3,
+                ConvergenceWarning, stacklevel=4,
             )
         return result.unmixing.T, result
 
@@ -391,8 +414,9 @@ class PCA(_AxisTransform):
         self.n_components = n_components
         self.order = order
 
-    def _rotate(self, Z: np.ndarray, pass_: Any = None) -> tuple[np.ndarray, None]:
-        return np.eye(Z.shape[1]), None
+    def _rotate(self, pass_: SolverPass, k: int, start_signs: np.ndarray,
+                rows: np.ndarray | None) -> tuple[np.ndarray, None]:
+        return np.eye(k), None
 
     def _sort_by_skewness(self) -> bool:
         return self.order == "skewness"
@@ -443,6 +467,25 @@ def estimator_from_arrays(meta: dict[str, Any], arrays: dict[str, np.ndarray],
     est._n_features_out = est.components_.shape[0]
     est.n_iter_, est.change_, est.converged_ = meta["n_iter"], meta["change"], meta["converged"]
     return est
+
+
+def _rotate_in_place(Z: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate ``Z`` into the sources ``Z @ R`` in place; return their third and fourth raw moments.
+
+    Chunk by chunk, with float64 temporaries of CHUNK_ROWS rows: peak memory stays near the
+    input plus ``Z``.
+    """
+    m3 = np.zeros(R.shape[1])
+    m4 = np.zeros(R.shape[1])
+    Rw = R.astype(Z.dtype)
+    for start in range(0, Z.shape[0], CHUNK_ROWS):
+        part = Z[start : start + CHUNK_ROWS]
+        part[...] = part @ Rw
+        S = np.asarray(part, dtype=np.float64)
+        S2 = S * S
+        m3 += np.sum(S2 * S, axis=0)
+        m4 += np.sum(S2 * S2, axis=0)
+    return m3 / Z.shape[0], m4 / Z.shape[0]
 
 
 def _is_dask(X: Any) -> bool:

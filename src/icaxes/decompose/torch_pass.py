@@ -4,7 +4,7 @@
 there: per chunk of rows ``Y = Z W^T``, ``tanh``, ``tanh(Y)^T Z`` and the column sums of
 ``tanh^2`` (and, when the solver asks for the exact Hessian diagonal, ``tanh^2(Y)^T Y^2``),
 in the data's precision with the k x k partial sums added in float64, exactly the quantities
-of the in-memory pass (:class:`icaxes.decompose.solver._Pass`). Only k x k matrices travel
+of the in-memory pass (:class:`icaxes.decompose.solver.NumpyPass`). Only k x k matrices travel
 per iteration; the k x k algebra, the stopping rule and everything after the solve stay on
 the CPU in float64, so the solver, its criterion and its result are the same.
 
