@@ -35,6 +35,10 @@ class DuplicateTokenError(InputError):
     """The same token names more than one row."""
 
 
+class EmptyTokenError(InputError):
+    """A token is empty or whitespace only (it could not be looked up or shown)."""
+
+
 class DegenerateDataError(InputError):
     """The data cannot be whitened: too few rows, all-zero rows, constant or collinear columns."""
 

@@ -8,7 +8,7 @@ token's composition, why two tokens are similar) and saves itself to an open-for
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,12 @@ from icaxes.decompose.estimator import (
     estimator_from_arrays,
     save_estimator_arrays,
 )
-from icaxes.errors import DimensionMismatchError, InputError
+from icaxes.errors import (
+    DimensionMismatchError,
+    EmptyTokenError,
+    InputError,
+    ParameterError,
+)
 from icaxes.interpret.axes import (
     AxisWeight,
     SimilarityTerm,
@@ -33,9 +38,10 @@ from icaxes.interpret.axes import (
     top_rows,
 )
 from icaxes.io.atomic import atomic_dir
-from icaxes.io.embeddings import Embeddings, check_finite, unknown_token_message
+from icaxes.io.embeddings import Embeddings, check_finite
 from icaxes.io.filters import RowSelection
 from icaxes.io.model_format import FORMAT_VERSION, ModelFolder, read_model_folder
+from icaxes.io.vocabulary import Vocabulary
 from icaxes.params import MAX_ITER, N_INIT, TOL
 
 
@@ -43,15 +49,26 @@ from icaxes.params import MAX_ITER, N_INIT, TOL
 class AxisModel:
     """An embedding seen through fitted axes (ICA or its PCA baseline).
 
+    Three arrays a newcomer can mix up have one name each here:
+
+    - :attr:`scores` (the field ``components``): the ``(n, k)`` transformed rows, one row per
+      token and one column per axis (ICA sources or PCA scores);
+    - :attr:`unmixing` (``estimator.components_``): the ``(k, d)`` unmixing matrix that turns
+      a centred embedding row into its scores, ``scores = (X - mean) @ unmixing.T``;
+    - :attr:`estimator` (the field ``transform``): the fitted scikit-learn style estimator
+      (:class:`~icaxes.ICA` or :class:`~icaxes.PCA`), whose ``transform(X)`` scores new rows
+      (:meth:`transform_vectors` does so with input checks).
+
     Parameters
     ----------
     tokens : list of str
-        Tokens, one per row of ``components``.
+        Tokens, one non-empty, unique token per row of ``components``.
     components : ndarray of shape (n, k)
-        The transformed rows (ICA sources or PCA scores), float32.
+        The scores: transformed rows (ICA sources or PCA scores), float32, finite.
     transform : ICA or PCA
-        The fitted estimator (transforms new rows).
+        The fitted estimator (transforms new rows); its ``components_`` must have ``k`` rows.
     method : {"ica", "pca"}
+        Which decomposition the axes come from.
     frequencies : ndarray of shape (n,), optional
     metadata : dict
         Source description and fit settings.
@@ -59,6 +76,15 @@ class AxisModel:
         A readable label per axis (default: its top three tokens).
     categories : list of str or None, optional
         The WordNet category of each axis where one fits (see :mod:`icaxes.interpret.labels`).
+
+    Raises
+    ------
+    InputError
+        A subclass of it, with one line saying what is wrong, when the parts disagree:
+        :class:`~icaxes.errors.ParameterError` (``method`` not ica or pca),
+        :class:`~icaxes.errors.EmptyTokenError`, :class:`~icaxes.errors.DuplicateTokenError`,
+        :class:`~icaxes.errors.DimensionMismatchError` (tokens vs rows, axes vs the estimator,
+        frequencies, labels, categories), :class:`~icaxes.errors.NonFiniteError`.
     """
 
     tokens: list[str]
@@ -71,7 +97,7 @@ class AxisModel:
     categories: list[str | None] | None = None
 
     def __post_init__(self) -> None:
-        self._index: dict[str, int] | None = None
+        self._check()
         self._normalized: np.ndarray | None = None
         self._alpha: np.ndarray | None = None
         self._display_mask: np.ndarray | None = None
@@ -80,6 +106,66 @@ class AxisModel:
 
             labels = token_labels([self.top_tokens(k, 3) for k in range(self.n_axes)])
             self.labels = [lab.label for lab in labels]
+
+    #: the decompositions a model can hold
+    METHODS = ("ica", "pca")
+
+    def _check(self) -> None:
+        """The model's invariants, each broken one a specific error with one line."""
+        if self.method not in self.METHODS:
+            raise ParameterError(f"method must be 'ica' or 'pca', got {self.method!r}; it says which "
+                                 "decomposition the axes come from")
+        self.tokens = [str(t) for t in self.tokens]
+        scores = self.components
+        if not hasattr(scores, "shape") or not hasattr(scores, "dtype"):
+            scores = np.asarray(scores)
+        if scores.ndim != 2:
+            raise DimensionMismatchError(
+                f"components (the scores) must be a 2-D array (tokens x axes), got shape {scores.shape}")
+        if not np.issubdtype(scores.dtype, np.number):
+            raise InputError(f"components (the scores) must be numeric, got dtype {scores.dtype}")
+        self.components = scores
+        n, k = scores.shape
+        if len(self.tokens) != n:
+            more = "more" if len(self.tokens) > n else "fewer"
+            raise DimensionMismatchError(
+                f"{len(self.tokens):,} tokens but {n:,} rows of components: {more} tokens than rows; "
+                "give exactly one token per row")
+        empty = next((i for i, t in enumerate(self.tokens) if not t.strip()), None)
+        if empty is not None:
+            raise EmptyTokenError(f"token {empty} is empty or whitespace only; every row needs a "
+                                  "token that can be looked up")
+        self._vocabulary: Vocabulary | None = Vocabulary(self.tokens)
+        self._vocabulary.check_unique("a model needs one row per token: deduplicate the embedding "
+                                      "before fitting (load_embeddings(..., dedupe=True))")
+        unmixing = getattr(self.transform, "components_", None)
+        mean = getattr(self.transform, "mean_", None)
+        if unmixing is None or mean is None:
+            raise InputError(f"transform must be a fitted ICA or PCA estimator, got "
+                             f"{type(self.transform).__name__} without components_ and mean_; fit it first")
+        unmixing, mean = np.asarray(unmixing), np.asarray(mean)
+        if unmixing.ndim != 2 or unmixing.shape[0] != k or mean.shape != (unmixing.shape[1],):
+            raise DimensionMismatchError(
+                f"components (the scores) have {k} axes but the estimator's unmixing matrix "
+                f"(transform.components_) has shape {unmixing.shape} and mean_ {mean.shape}; "
+                f"expected ({k}, d) and (d,): pass the estimator that made these scores")
+        skew = getattr(self.transform, "skewness_", None)
+        if skew is not None and np.shape(skew) != (k,):
+            raise DimensionMismatchError(f"the estimator has {np.size(skew)} skewness values for "
+                                         f"{k} axes; pass the estimator that made these scores")
+        if not np.isfinite(np.sum(scores, dtype=np.float64)):  # one pass, no mask of the array
+            check_finite(np.asarray(scores), self.tokens, what="components (the scores)")
+        if self.frequencies is not None:
+            freqs = np.asarray(self.frequencies, dtype=np.float64)
+            if freqs.shape != (n,):
+                raise DimensionMismatchError(
+                    f"frequencies has shape {freqs.shape}, expected ({n},): one per token")
+            self.frequencies = freqs
+        for name in ("labels", "categories"):
+            values = getattr(self, name)
+            if values is not None and len(values) != k:
+                raise DimensionMismatchError(f"{len(values)} {name} for {k} axes; give one per axis "
+                                             "(or None to compute them)")
 
     # --------------------------------------------------------------- basics
     def __repr__(self) -> str:
@@ -103,11 +189,41 @@ class AxisModel:
         return self.transform.skewness_
 
     @property
-    def index(self) -> dict[str, int]:
-        """Mapping token -> row."""
-        if self._index is None:
-            self._index = {t: i for i, t in enumerate(self.tokens)}
-        return self._index
+    def scores(self) -> np.ndarray:
+        """The ``(n, k)`` transformed rows: one row per token, one column per axis.
+
+        The same array as the field ``components`` (kept for existing code); this name says
+        what it is and keeps it apart from the estimator's ``components_`` (:attr:`unmixing`).
+        """
+        return self.components
+
+    @property
+    def unmixing(self) -> np.ndarray:
+        """The ``(k, d)`` unmixing matrix: ``scores = (X - estimator.mean_) @ unmixing.T``.
+
+        The estimator's ``components_`` (scikit-learn's name for it).
+        """
+        return self.transform.components_
+
+    @property
+    def estimator(self) -> _AxisTransform:
+        """The fitted :class:`~icaxes.ICA` or :class:`~icaxes.PCA` (the field ``transform``)."""
+        return self.transform
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The tokens and their rows (:class:`~icaxes.io.vocabulary.Vocabulary`)."""
+        if self._vocabulary is None or len(self._vocabulary) != len(self.tokens):
+            self._vocabulary = Vocabulary(self.tokens)
+        return self._vocabulary
+
+    @property
+    def index(self) -> Mapping[str, int]:
+        """Read-only mapping token -> row (the vocabulary's index)."""
+        return self.vocabulary.index
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.vocabulary
 
     @property
     def normalized(self) -> np.ndarray:
@@ -150,7 +266,7 @@ class AxisModel:
         labels, categories = _axis_labels(self.tokens, self.normalized, mask, wordnet)
         new = AxisModel(self.tokens, self.components, self.transform, self.method, self.frequencies,
                         meta, labels, categories)
-        new._index, new._normalized, new._display_mask = self._index, self._normalized, mask
+        new._vocabulary, new._normalized, new._display_mask = self._vocabulary, self._normalized, mask
         return new
 
     def with_display_rank(self, max_rank: int | None) -> AxisModel:
@@ -162,12 +278,7 @@ class AxisModel:
 
     def row(self, token: str) -> int:
         """Row of ``token``; raises :class:`~icaxes.errors.UnknownTokenError`."""
-        from icaxes.errors import UnknownTokenError
-
-        try:
-            return self.index[token]
-        except KeyError:
-            raise UnknownTokenError(unknown_token_message(token, self.index)) from None
+        return self.vocabulary.row(token)
 
     def _check_axis(self, axis: int) -> int:
         if not 0 <= int(axis) < self.n_axes:

@@ -164,11 +164,7 @@ def build_report(ica: AxisModel, pca: AxisModel, folder: str | Path, *, name: st
     folder = Path(folder)
     step = step or (lambda _msg: None)
     word = word or showcase_word(ica)
-    if word not in ica.index:
-        from icaxes.errors import UnknownTokenError
-        from icaxes.io.embeddings import unknown_token_message
-
-        raise UnknownTokenError(unknown_token_message(word, ica.index))
+    ica.row(word)  # an unknown word: UnknownTokenError naming close matches
     if scatter is None:  # the word's two strongest axes: it lies between their spikes
         first, second = (p.axis for p in ica.explain(word, 2))
         scatter = (first, second)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import pandas as pd
 
 from icaxes.errors import InputError
 from icaxes.fitting import reduce_dimension  # noqa: F401 (part of this module's API)
+from icaxes.io.vocabulary import Vocabulary
 from icaxes.params import MAX_ITER, TOL
 from icaxes.viz.fonts import figure_style, pyplot, save_figure
 
@@ -43,10 +44,10 @@ class Spaces:
     raw: np.ndarray
     ica: Any  # AxisModel
     pca: Any  # AxisModel
-    index: dict[str, int] = field(init=False)
+    index: Mapping[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.index = {t: i for i, t in enumerate(self.tokens)}
+        self.index = Vocabulary(self.tokens).index
 
     def raw_oriented(self) -> np.ndarray:
         """Raw dimensions with signs flipped to positive skewness (like ICA and PCA axes)."""
@@ -376,8 +377,7 @@ def alignment_table(pairs: Sequence[tuple[str, str, int | None, str, int | None,
             log(f"alignment {name} skipped: {exc}")
             continue
         log(f"alignment {name}: {len(emb_a)} x {emb_a.dim} -> {len(emb_b)} x {emb_b.dim}")
-        ia = {t: i for i, t in enumerate(emb_a.tokens)}
-        ib = {t: i for i, t in enumerate(emb_b.tokens)}
+        ia, ib = emb_a.index, emb_b.index
         split = split_dictionary(zip(dictionary.source, dictionary.target, strict=True), ia, ib)
         splits.append({"pair": name, "source": src, "target": tgt,
                        "source rows": len(emb_a), "target rows": len(emb_b),

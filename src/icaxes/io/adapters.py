@@ -26,6 +26,7 @@ import numpy as np
 
 from icaxes.errors import EmbeddingFormatError, InputError, UnknownSourceError, require
 from icaxes.io.embeddings import Embeddings
+from icaxes.io.vocabulary import Vocabulary
 
 
 # ----------------------------------------------------------------------------------- gensim
@@ -260,7 +261,7 @@ def model2vec_encoder(folder: str | os.PathLike[str]) -> Callable[[list[str]], n
 
     tokenizer = Tokenizer.from_file(str(layout[1]))
     tokens, vectors, _, _ = read_model2vec(folder)
-    row_of = {t: i for i, t in enumerate(tokens)}
+    row_of = Vocabulary(tokens).index
     id_to_row = {i: row_of[t] for t, i in tokenizer.get_vocab().items() if t in row_of}
     config = {}
     if (folder / "config.json").is_file():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,11 +11,13 @@ import numpy as np
 from icaxes.errors import (
     DegenerateDataError,
     DimensionMismatchError,
-    DuplicateTokenError,
+    EmptyTokenError,
     InputError,
     NonFiniteError,
-    UnknownTokenError,
 )
+from icaxes.io.vocabulary import Vocabulary, unknown_token_message
+
+__all__ = ["Embeddings", "Vocabulary", "check_finite", "check_fit_matrix", "unknown_token_message"]
 
 
 def _first(items: Iterable[Any], k: int = 3) -> str:
@@ -93,17 +95,13 @@ class Embeddings:
             )
         empty = [i for i, t in enumerate(self.tokens) if not t.strip()]
         if empty:
-            raise InputError(
+            raise EmptyTokenError(
                 f"{len(empty)} empty or whitespace-only token(s) (first at row {empty[0]}); "
                 "remove those rows"
             )
-        if len(set(self.tokens)) != len(self.tokens):
-            seen: set[str] = set()
-            dups = [t for t in self.tokens if t in seen or seen.add(t)]  # type: ignore[func-returns-value]
-            raise DuplicateTokenError(
-                f"{len(dups)} duplicate token(s) ({_first(dict.fromkeys(dups))}); "
-                "deduplicate them (load_embeddings(..., dedupe=True) keeps the first row of each)"
-            )
+        self._vocabulary: Vocabulary | None = Vocabulary(self.tokens)
+        self._vocabulary.check_unique(
+            "deduplicate them (load_embeddings(..., dedupe=True) keeps the first row of each)")
         check_finite(self.vectors, self.tokens)
         if self.frequencies is not None:
             freqs = np.asarray(self.frequencies, dtype=np.float64)
@@ -112,7 +110,6 @@ class Embeddings:
                     f"frequencies has shape {freqs.shape}, expected ({len(self.tokens)},)"
                 )
             self.frequencies = freqs
-        self._index: dict[str, int] | None = None
 
     # ------------------------------------------------------------ adapters
     @classmethod
@@ -163,21 +160,23 @@ class Embeddings:
         return int(self.vectors.shape[1])
 
     @property
-    def index(self) -> dict[str, int]:
-        """Mapping from token to row number."""
-        if self._index is None:
-            self._index = {t: i for i, t in enumerate(self.tokens)}
-        return self._index
+    def vocabulary(self) -> Vocabulary:
+        """The tokens and their rows (:class:`~icaxes.io.vocabulary.Vocabulary`)."""
+        if self._vocabulary is None or len(self._vocabulary) != len(self.tokens):
+            self._vocabulary = Vocabulary(self.tokens)
+        return self._vocabulary
+
+    @property
+    def index(self) -> Mapping[str, int]:
+        """Read-only mapping from token to row number (the vocabulary's index)."""
+        return self.vocabulary.index
 
     def __contains__(self, token: object) -> bool:
-        return token in self.index
+        return token in self.vocabulary
 
     def row(self, token: str) -> int:
         """Row number of ``token``; raises :class:`UnknownTokenError` with close matches."""
-        try:
-            return self.index[token]
-        except KeyError:
-            raise UnknownTokenError(unknown_token_message(token, self.index)) from None
+        return self.vocabulary.row(token)
 
     def vector(self, token: str) -> np.ndarray:
         """The vector of ``token``."""
@@ -241,26 +240,6 @@ class Embeddings:
                 "input_dim": self.dim}
         return Embeddings(list(self.tokens), np.ascontiguousarray(self.vectors[:, live]),
                           self.frequencies, meta)
-
-
-def unknown_token_message(token: str, index: dict[str, int] | Sequence[str]) -> str:
-    """One line saying that ``token`` is unknown, with close matches if any."""
-    import difflib
-
-    vocab = index.keys() if isinstance(index, dict) else index
-    lowered = token.lower()
-    close: list[str] = []
-    if lowered != token and lowered in vocab:
-        close = [lowered]
-    else:
-        # difflib on 400k tokens is slow; look only at tokens sharing a prefix
-        pref = [t for t in vocab if t[:2].lower() == lowered[:2]] if len(lowered) >= 2 else []
-        close = difflib.get_close_matches(token, pref, n=3, cutoff=0.75)
-    if close:
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?"
-    else:
-        hint = "; check the spelling or the vocabulary limit"
-    return f"unknown token {token!r}: not in the model's vocabulary{hint}"
 
 
 def check_fit_matrix(X: np.ndarray, *, what: str = "embedding matrix") -> None:

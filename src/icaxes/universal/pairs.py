@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from icaxes.errors import InputError, UnknownSourceError, UnknownTokenError
+from icaxes.io.vocabulary import Vocabulary
 
 #: ISO 639-1 -> ISO 639-3 codes used in freedict file names
 ISO3 = {
@@ -192,19 +193,18 @@ class Pairs:
         return pd.DataFrame({"source": self.source, "target": self.target, "weight": self.weights})
 
 
-def _vocab(v: Any) -> set[str] | Mapping[str, int]:
-    if hasattr(v, "index") and isinstance(v.index, Mapping):
-        return v.index
-    if hasattr(v, "tokens"):
-        return set(v.tokens)
-    return v if isinstance(v, set | frozenset | Mapping) else set(v)
+def _vocab(v: Any) -> set[str] | frozenset[str] | Mapping[str, int] | Vocabulary:
+    """Something to test membership in: a set or mapping as given, else the object's vocabulary."""
+    if isinstance(v, set | frozenset | Mapping):
+        return v
+    return Vocabulary.of(v)
 
 
 def _index(v: Any) -> Mapping[str, int]:
-    if hasattr(v, "index") and isinstance(v.index, Mapping):
-        return v.index
-    toks = v.tokens if hasattr(v, "tokens") else list(v)
-    return {t: i for i, t in enumerate(toks)}
+    """Token -> row of an embedding, a model, a vocabulary or a list of tokens."""
+    if isinstance(v, Mapping):
+        return v
+    return Vocabulary.of(v).index
 
 
 def fanout_weights(keys: Sequence[str]) -> np.ndarray:
