@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from icaxes.errors import DimensionMismatchError, InputError
+from icaxes.errors import DimensionMismatchError, InputError, ParameterError
 from icaxes.universal.matching import (
     axis_correlations,
     match_components,
@@ -64,7 +64,7 @@ def _paired_sources(n=600, k=6, noise=0.3, seed=0):
 def test_match_recovers_a_known_permutation():
     A, B, perm = _paired_sources()
     for method in ("greedy", "optimal"):
-        m = match_components(A, B, method=method)
+        m = match_components(A, B, matching=method)
         assert {int(a): int(b) for a, b in zip(m.rows, m.cols, strict=True)} == {
             int(perm[j]): j for j in range(len(perm))}
         assert m.r.min() > 0.9
@@ -121,6 +121,17 @@ def test_bad_input():
     with pytest.raises(InputError, match="at least 3 pairs"):
         axis_correlations(np.zeros((2, 2)), np.zeros((2, 2)))
     with pytest.raises(InputError, match="unknown matching method"):
-        match_components(np.eye(4), np.eye(4), method="best")
+        match_components(np.eye(4), np.eye(4), matching="best")
     with pytest.raises(InputError, match="n_permutations"):
         permutation_null(np.eye(4), np.eye(4), n_permutations=0)
+
+
+def test_method_is_a_deprecated_alias_of_matching():
+    A, B, _ = _paired_sources()
+    with pytest.warns(DeprecationWarning, match="matching='optimal'"):
+        old = match_components(A, B, method="optimal")
+    new = match_components(A, B, matching="optimal")
+    np.testing.assert_array_equal(old.cols, new.cols)
+    assert old.method == new.matching == "optimal"
+    with pytest.warns(DeprecationWarning), pytest.raises(ParameterError, match="disagree"):
+        match_components(A, B, matching="greedy", method="optimal")

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from icaxes.errors import InputError
 from icaxes.io.atomic import atomic_dir, atomic_file
 from icaxes.model import AxisModel
 from icaxes.viz.figures import axis_skew_kurt, block_means, heatmap_data, write_figures
@@ -61,13 +62,55 @@ class Report:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def axis_rows(model: AxisModel, top: int = TOP_TOKENS, *, n_axes: int | None = None,
+              stability: Any = None, every_row: bool = True) -> list[dict[str, Any]]:
+    """One dict per axis, the one description of an axis that ``axes.csv`` and ``icaxes axes`` show.
+
+    Parameters
+    ----------
+    model : AxisModel
+        Read from its display rows (its labels, categories and top tokens).
+    top : int
+        Top tokens listed per axis.
+    n_axes : int, optional
+        Only the first ``n_axes`` axes (default: all).
+    stability : StabilityResult, optional
+        Fills ``stability`` and ``unstable`` (below the result's threshold); None otherwise.
+    every_row : bool, default True
+        Adds ``top_all``: the top tokens over every row, not only the display rows.
+
+    Returns
+    -------
+    list of dict
+        ``method, axis, skewness, kurtosis`` (over the display rows, the values that order
+        the axes), ``label, category, top`` (a list of tokens), ``stability, unstable``
+        and, with ``every_row``, ``top_all``.
+    """
+    if top < 1:
+        raise InputError(f"top must be at least 1, got {top}")
+    skew, kurt = axis_skew_kurt(model)
+    cats = model.categories or [None] * model.n_axes
+    labels = model.labels or [""] * model.n_axes
+    rows = []
+    for a in range(model.n_axes if n_axes is None else min(n_axes, model.n_axes)):
+        row: dict[str, Any] = {"method": model.method, "axis": a, "skewness": float(skew[a]),
+                               "kurtosis": float(kurt[a]), "label": labels[a], "category": cats[a],
+                               "top": model.top_tokens(a, top)}
+        if every_row:
+            row["top_all"] = model.top_tokens(a, top, display=False)
+        row["stability"] = None if stability is None else float(stability.stability[a])
+        row["unstable"] = None if stability is None else bool(stability.stability[a] < stability.threshold)
+        rows.append(row)
+    return rows
+
+
 def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = None):
     """One row per axis: ``method, axis, skewness, kurtosis, label, category, top_tokens, top_all``.
 
-    ``label``, ``category`` and ``top_tokens`` are the model's own (read from its display rows,
-    the same everywhere); ``top_all`` lists the top tokens of every row. With ``max_rank``, the
-    model is first read from its ``max_rank`` most frequent display tokens
-    (:meth:`~icaxes.model.AxisModel.with_display_rank`).
+    The rows of :func:`axis_rows`, as a table. ``label``, ``category`` and ``top_tokens`` are
+    the model's own (read from its display rows, the same everywhere); ``top_all`` lists the top
+    tokens of every row. With ``max_rank``, the model is first read from its ``max_rank`` most
+    frequent display tokens (:meth:`~icaxes.model.AxisModel.with_display_rank`).
 
     Returns
     -------
@@ -75,18 +118,16 @@ def axes_table(model: AxisModel, top: int = TOP_TOKENS, max_rank: int | None = N
     """
     import pandas as pd
 
-    model = model.with_display_rank(max_rank)
-    skew, kurt = axis_skew_kurt(model)
-    cats = model.categories or [None] * model.n_axes
+    rows = axis_rows(model.with_display_rank(max_rank), top)
     return pd.DataFrame({
-        "method": model.method,
-        "axis": np.arange(model.n_axes),
-        "skewness": np.round(skew, 4),
-        "kurtosis": np.round(kurt, 4),
-        "label": model.labels,
-        "category": [c or "" for c in cats],
-        "top_tokens": [" ".join(model.top_tokens(a, top)) for a in range(model.n_axes)],
-        "top_all": [" ".join(model.top_tokens(a, top, display=False)) for a in range(model.n_axes)],
+        "method": [r["method"] for r in rows],
+        "axis": np.array([r["axis"] for r in rows]),
+        "skewness": np.round([r["skewness"] for r in rows], 4),
+        "kurtosis": np.round([r["kurtosis"] for r in rows], 4),
+        "label": [r["label"] for r in rows],
+        "category": [r["category"] or "" for r in rows],
+        "top_tokens": [" ".join(r["top"]) for r in rows],
+        "top_all": [" ".join(r["top_all"]) for r in rows],
     })
 
 

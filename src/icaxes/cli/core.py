@@ -213,19 +213,10 @@ def axes(
     if everything or alpha or max_rank is not None or min_freq is not None:
         m = m.with_display(_display_from_flags(m.display, everything, alpha, max_rank, min_freq))
     from icaxes.evaluate.stability import stability_for_model
+    from icaxes.report import axis_rows
 
     stab = stability_for_model(model, method)  # written by `icaxes evaluate -t stability`
-    rows = []
-    for k in range(m.n_axes if n is None else min(n, m.n_axes)):
-        rows.append({
-            "stability": stab.stability[k] if stab else None,
-            "unstable": bool(stab.stability[k] < stab.threshold) if stab else None,
-            "axis": k, "skewness": float(m.skewness[k]),
-            "kurtosis": float(m.transform.kurtosis_[k]),
-            "label": m.labels[k] if m.labels else "",
-            "category": m.categories[k] if m.categories else None,
-            "top": m.top_tokens(k, top),
-        })
+    rows = axis_rows(m, top, n_axes=n, stability=stab, every_row=False)
     if as_json:
         print(json_text(rows))
         return

@@ -29,14 +29,14 @@ def pairs_for_models(spec: str | None, loaded: list[tuple[str, dict[str, Any]]])
         from icaxes.errors import InputError
 
         raise InputError("--pairs matches the axes of several models: give two or more model folders")
-    from icaxes.cli.universal import _pairs_for
+    from icaxes.universal.pairs import pairs_from_spec
 
     ref_name, ref = loaded[0]
     a = next(iter(ref.values()))
     out = {}
     for name, variants in loaded[1:]:
         b = next(iter(variants.values()))
-        pairs = _pairs_for(spec, a, b).restrict(a, b)
+        pairs = pairs_from_spec(spec, a, b).restrict(a, b)
         err.print(escape(f"{ref_name} - {name}: {pairs.summary()}"), highlight=False, soft_wrap=True)
         out[(ref_name, name)] = pairs
     return out

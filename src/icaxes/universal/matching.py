@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from icaxes.errors import DimensionMismatchError, InputError
+from icaxes.errors import DimensionMismatchError, InputError, ParameterError
 
 
 def axis_correlations(A: np.ndarray, B: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -87,10 +87,28 @@ def match_optimal(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 MATCHERS = {"greedy": match_greedy, "optimal": match_optimal}
 
 
-def _matcher(method: str):
-    if method not in MATCHERS:
-        raise InputError(f"unknown matching method {method!r}; use one of {', '.join(MATCHERS)}")
-    return MATCHERS[method]
+def _matcher(matching: str):
+    if matching not in MATCHERS:
+        raise InputError(f"unknown matching method {matching!r}; use one of {', '.join(MATCHERS)}")
+    return MATCHERS[matching]
+
+
+def matching_argument(matching: str | None, method: str | None, where: str) -> str:
+    """The matching asked for: ``matching``, or the deprecated ``method`` keyword it replaces.
+
+    ``method`` names ICA or PCA on a model; for the matching it was ambiguous, so it is kept
+    only as a deprecated alias (a :class:`DeprecationWarning`).
+    """
+    if method is not None:
+        import warnings
+
+        warnings.warn(f"{where}(method=...) is deprecated; pass matching={method!r} instead",
+                      DeprecationWarning, stacklevel=3)
+        if matching is not None and matching != method:
+            raise ParameterError(f"{where}: matching={matching!r} and method={method!r} disagree; "
+                                 "give matching only")
+        return method
+    return "greedy" if matching is None else matching
 
 
 @dataclass
@@ -105,8 +123,8 @@ class AxisMatch:
         Matched axes, strongest first: axis ``rows[i]`` of A with axis ``cols[i]`` of B.
     r : ndarray
         ``corr[rows, cols]``, non-increasing.
-    method : str
-        ``greedy`` or ``optimal``.
+    matching : str
+        ``greedy`` or ``optimal`` (also readable as ``method``, its former name).
     n_pairs : int
     null : NullResult or None
         Filled by :func:`permutation_null`.
@@ -115,9 +133,14 @@ class AxisMatch:
     corr: np.ndarray
     rows: np.ndarray
     cols: np.ndarray
-    method: str
+    matching: str
     n_pairs: int
     null: NullResult | None = None
+
+    @property
+    def method(self) -> str:
+        """Former name of :attr:`matching` (kept for existing code)."""
+        return self.matching
 
     @property
     def r(self) -> np.ndarray:
@@ -175,23 +198,30 @@ def _standardize(X: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def match_components(A: np.ndarray, B: np.ndarray, weights: np.ndarray | None = None, *,
-                     method: str = "greedy") -> AxisMatch:
-    """Correlate and match the axes of paired component matrices (rows already paired)."""
+                     matching: str | None = None, method: str | None = None) -> AxisMatch:
+    """Correlate and match the axes of paired component matrices (rows already paired).
+
+    ``matching`` is ``'greedy'`` (default, the paper's) or ``'optimal'`` (Hungarian);
+    ``method`` is its deprecated former name.
+    """
+    matching = matching_argument(matching, method, "match_components")
     corr = axis_correlations(A, B, weights)
-    rows, cols = _matcher(method)(corr)
-    return AxisMatch(corr, rows, cols, method, int(np.asarray(A).shape[0]))
+    rows, cols = _matcher(matching)(corr)
+    return AxisMatch(corr, rows, cols, matching, int(np.asarray(A).shape[0]))
 
 
 def permutation_null(A: np.ndarray, B: np.ndarray, weights: np.ndarray | None = None, *,
-                     method: str = "greedy", n_permutations: int = 100, alpha: float = 0.05,
-                     seed: int | None = 0, progress: bool = False) -> NullResult:
+                     matching: str | None = None, n_permutations: int = 100, alpha: float = 0.05,
+                     seed: int | None = 0, progress: bool = False, method: str | None = None
+                     ) -> NullResult:
     """Matched correlations under shuffled pairs (rows of ``B`` permuted, weights stay with ``A``).
 
     Parameters
     ----------
     A, B : ndarray (n_pairs, k_a), (n_pairs, k_b)
     weights : ndarray (n_pairs,), optional
-    method : {'greedy', 'optimal'}
+    matching : {'greedy', 'optimal'}, default 'greedy'
+        (``method``: its deprecated former name.)
     n_permutations : int, default 100
     alpha : float, default 0.05
     seed : int or None
@@ -203,6 +233,7 @@ def permutation_null(A: np.ndarray, B: np.ndarray, weights: np.ndarray | None = 
     -------
     NullResult
     """
+    matching = matching_argument(matching, method, "permutation_null")
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
     axis_correlations(A[:3], B[:3])  # shape checks with the usual errors
@@ -217,7 +248,7 @@ def permutation_null(A: np.ndarray, B: np.ndarray, weights: np.ndarray | None = 
     w = w / w.sum()
     # standardise once; a shuffle then only re-centres B under the moved weights
     As = _standardize(A, w) * w[:, None]
-    match = _matcher(method)
+    match = _matcher(matching)
     rng = np.random.default_rng(seed)
     k = min(A.shape[1], B.shape[1])
     curves = np.empty((n_permutations, k))

@@ -44,6 +44,7 @@ from icaxes.universal.matching import (
     MultiMatch,
     match_components,
     match_many,
+    matching_argument,
     permutation_null,
 )
 from icaxes.universal.pairs import Pairs, pairs_from_spec
@@ -231,9 +232,15 @@ class PairResult:
     weighting: str = "weighted"
 
 
-def match_models(a: AxisModel, b: AxisModel, pairs: Pairs, *, method: str = "greedy",
+def _check_weighting(weighting: str) -> None:
+    if weighting not in WEIGHTINGS:
+        raise InputError(f"unknown weighting {weighting!r}; choose {' or '.join(WEIGHTINGS)}")
+
+
+def match_models(a: AxisModel, b: AxisModel, pairs: Pairs, *, matching: str | None = None,
                  n_permutations: int = 0, alpha: float = 0.05, seed: int | None = 0,
-                 progress: bool = False, weighting: str = "weighted") -> AxisMatch:
+                 progress: bool = False, weighting: str = "weighted",
+                 method: str | None = None) -> AxisMatch:
     """Match the axes of two fitted models over pairs (restricted to tokens both have).
 
     Parameters
@@ -242,7 +249,9 @@ def match_models(a: AxisModel, b: AxisModel, pairs: Pairs, *, method: str = "gre
     pairs : Pairs
         Tokens of ``a`` (source) and ``b`` (target); pairs naming absent tokens raise
         :class:`~icaxes.errors.UnknownTokenError` (call ``pairs.restrict(a, b)`` first).
-    method : {'greedy', 'optimal'}
+    matching : {'greedy', 'optimal'}, default 'greedy'
+        The paper's greedy matching or the Hungarian assignment (``method``: its deprecated
+        former name).
     n_permutations : int
         Shuffles for the permutation null (0: no null).
     alpha : float
@@ -255,15 +264,15 @@ def match_models(a: AxisModel, b: AxisModel, pairs: Pairs, *, method: str = "gre
     -------
     AxisMatch
     """
-    if weighting not in WEIGHTINGS:
-        raise InputError(f"unknown weighting {weighting!r}; choose {' or '.join(WEIGHTINGS)}")
+    matching = matching_argument(matching, method, "match_models")
+    _check_weighting(weighting)
     ra, rb = pairs.rows(a, b)
     A = np.asarray(a.components)[ra]
     B = np.asarray(b.components)[rb]
     w = pairs.weights if weighting == "weighted" else None
-    m = match_components(A, B, w, method=method)
+    m = match_components(A, B, w, matching=matching)
     if n_permutations:
-        m.null = permutation_null(A, B, w, method=method, n_permutations=n_permutations,
+        m.null = permutation_null(A, B, w, matching=matching, n_permutations=n_permutations,
                                   alpha=alpha, seed=seed, progress=progress)
     return m
 
@@ -298,10 +307,10 @@ def run_comparison(comp: Comparison, fitted: dict[str, Fitted], settings: dict[s
         alt = next(w for w in WEIGHTINGS if w != weighting)
         for method in ("ica", "pca"):
             a, b = getattr(ref, method), getattr(tgt, method)
-            out[method] = match_models(a, b, pairs, method=settings["method"],
+            out[method] = match_models(a, b, pairs, matching=settings["method"],
                                        n_permutations=settings["n_permutations"], alpha=settings["alpha"],
                                        seed=settings["seed"], progress=progress, weighting=weighting)
-            other[method] = match_models(a, b, pairs, method=settings["method"], weighting=alt)
+            other[method] = match_models(a, b, pairs, matching=settings["method"], weighting=alt)
         results[t] = PairResult(t, pairs, out["ica"], out["pca"], other, weighting)
     if not results:
         raise InputError(f"comparison {comp.name!r}: no target has enough pairs ({skipped})")
@@ -319,7 +328,7 @@ def summary_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
             m: AxisMatch = getattr(pr, method)
             row = {
                 "comparison": cr.comparison.name, "reference": cr.comparison.reference, "target": t,
-                "method": method, "matching": m.method, "weighting": pr.weighting, "n_pairs": m.n_pairs,
+                "method": method, "matching": m.matching, "weighting": pr.weighting, "n_pairs": m.n_pairs,
                 "source_tokens": len(set(pr.pairs.source)), "target_tokens": len(set(pr.pairs.target)),
                 "n_axes": len(m.r), "top1": float(m.r[0]), "mean_top10": m.mean_top(10),
                 "mean_top50": m.mean_top(50),
@@ -335,6 +344,21 @@ def summary_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
     return rows
 
 
+def matched_axis_rows(m: AxisMatch, a: AxisModel, b: AxisModel, top: int = 5) -> list[dict[str, Any]]:
+    """Every matched axis pair of ``m``, strongest first: rank, the two axes, r, the null's
+    threshold at that rank, above chance, and ``top`` tokens of each axis (display rows)."""
+    return [{"rank": rank, "axis_a": int(i), "axis_b": int(j), "r": float(m.corr[i, j]),
+             "null_rank_threshold": float(m.null.per_rank[rank]) if m.null else float("nan"),
+             "above_chance": bool(m.above_chance[rank]),
+             "top_a": " ".join(a.top_tokens(int(i), top)), "top_b": " ".join(b.top_tokens(int(j), top))}
+            for rank, (i, j) in enumerate(zip(m.rows, m.cols, strict=True))]
+
+
+#: column names of :func:`match_rows` for the keys of :func:`matched_axis_rows`
+_STUDY_COLUMNS = {"axis_a": "reference_axis", "axis_b": "target_axis", "top_a": "reference_top",
+                  "top_b": "target_top"}
+
+
 def match_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
     """Every matched axis pair with its correlation, null threshold and top words."""
     out = []
@@ -343,15 +367,9 @@ def match_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
             m: AxisMatch = getattr(pr, method)
             ma: AxisModel = getattr(cr.reference, method)
             mb: AxisModel = getattr(cr.targets[t], method)
-            for rank, (i, j) in enumerate(zip(m.rows, m.cols, strict=True)):
-                out.append({
-                    "comparison": cr.comparison.name, "target": t, "method": method, "rank": rank,
-                    "reference_axis": int(i), "target_axis": int(j), "r": float(m.corr[i, j]),
-                    "null_rank_threshold": float(m.null.per_rank[rank]) if m.null else float("nan"),
-                    "above_chance": bool(m.above_chance[rank]),
-                    "reference_top": " ".join(ma.top_tokens(int(i), 5)),
-                    "target_top": " ".join(mb.top_tokens(int(j), 5)),
-                })
+            for row in matched_axis_rows(m, ma, mb):
+                out.append({"comparison": cr.comparison.name, "target": t, "method": method,
+                            **{_STUDY_COLUMNS.get(k, k): v for k, v in row.items()}})
     return out
 
 
@@ -393,3 +411,61 @@ def summary_by_axis_markdown(rows: list[dict[str, Any]], tops: tuple[int, ...] =
         n_axes = int((g.method == "ica").sum())
         lines.append(f"| {comp} | {n_targets} | {n_axes} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+@dataclass
+class FolderMatch:
+    """The ICA and PCA axes of two model folders matched over the same kind of pairs.
+
+    Attributes
+    ----------
+    pairs : dict of str to Pairs
+        The pairs each method was matched over (``"ica"``, ``"pca"``), restricted to both models.
+    matches : dict of str to AxisMatch
+    rows : list of dict
+        Every matched pair of both methods (:func:`matched_axis_rows` with a ``method`` key),
+        ICA first: what ``icaxes match -o`` writes.
+    """
+
+    pairs: dict[str, Pairs]
+    matches: dict[str, AxisMatch]
+    rows: list[dict[str, Any]]
+
+    def summary(self, method: str) -> str:
+        """One line: pairs, mean matched r of the top 10 and 50, axes above chance."""
+        m, p = self.matches[method], self.pairs[method]
+        thr = m.null.threshold if m.null else float("nan")
+        return (f"{method.upper()}: {len(p):,} pairs; mean matched r top-10 {m.mean_top(10):.3f}, "
+                f"top-50 {m.mean_top(50):.3f}; above chance {int(m.above_chance.sum())} of {len(m.r)} "
+                f"(null threshold {thr:.3f})")
+
+
+def match_folders(model_a: str | Path, model_b: str | Path, pairs: str | Path = "same", *,
+                  matching: str = "greedy", weighting: str = "weighted", n_permutations: int = 100,
+                  seed: int | None = 0, progress: bool = False,
+                  log: Any = None) -> FolderMatch:
+    """Match the ICA axes of two model folders (and their PCA axes, for comparison) over pairs.
+
+    What ``icaxes match`` does. ``pairs`` is a pair spec of
+    :func:`~icaxes.universal.pairs.parse_pairs` (``same``, ``freedict:SRC-TGT``, a MUSE file),
+    checked before the models are read; ``log`` receives the pairs' summary line.
+    The other parameters are those of :func:`match_models`.
+    """
+    from icaxes.model import load_model
+    from icaxes.universal.pairs import parse_pairs
+
+    spec = parse_pairs(pairs)  # a bad spec or weighting stops before the models are read
+    _check_weighting(weighting)
+    used: dict[str, Pairs] = {}
+    matches: dict[str, AxisMatch] = {}
+    rows: list[dict[str, Any]] = []
+    for method in ("ica", "pca"):
+        a, b = load_model(Path(model_a), method), load_model(Path(model_b), method)
+        p = pairs_from_spec(spec, a, b).restrict(a, b)
+        if method == "ica" and log is not None:
+            log(p.summary())
+        m = match_models(a, b, p, matching=matching, n_permutations=n_permutations, seed=seed,
+                         progress=progress, weighting=weighting)
+        used[method], matches[method] = p, m
+        rows += [{"method": method, **r} for r in matched_axis_rows(m, a, b)]
+    return FolderMatch(used, matches, rows)
