@@ -101,3 +101,34 @@ def test_cli_transform_bad_input_exit_2(tmp_path, glove_npy):
                                    str(tmp_path / "S.npy")])
     assert res.exit_code == 2
     assert not (tmp_path / "S.npy").exists()
+
+
+def test_fit_array_and_transform_array_are_the_api_of_the_commands(tmp_path, glove_npy, glove_5k, sample_fit):
+    from icaxes.decompose.outofcore import fit_array, transform_array
+
+    est = fit_array(glove_npy, tmp_path / "m", sample=4000, seed=0, max_iter=400, tol=1e-6)
+    np.testing.assert_array_equal(est.components_, sample_fit.components_)  # the same as fit_sample
+    out = transform_array(tmp_path / "m", glove_npy, tmp_path / "S.npy", chunk_rows=999)
+    np.testing.assert_allclose(np.load(out), sample_fit.transform(glove_5k.vectors), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("kwargs", "says"), [
+    ({"engine": "spark"}, "engine (--engine) must be numpy or dask, not 'spark'"),
+    ({"scheduler": "tcp://localhost:1"}, "a scheduler (--scheduler) needs the dask engine"),
+    ({"chunk_rows": 0}, "chunk_rows (--chunk-rows) must be an integer of at least 1, got 0"),
+])
+def test_engine_and_chunk_errors_through_the_api_and_the_cli(tmp_path, glove_npy, sample_fit, capsys,
+                                                              kwargs, says):
+    from icaxes.cli import main
+    from icaxes.decompose.outofcore import transform_array
+    from icaxes.errors import ParameterError
+
+    model = save_transform(sample_fit, tmp_path / "m")
+    with pytest.raises(ParameterError) as info:
+        transform_array(model, glove_npy, tmp_path / "S.npy", **kwargs)
+    assert says in str(info.value)
+    flags = [x for k, v in kwargs.items() for x in (f"--{k.replace('_', '-')}", str(v))]
+    code = main(["transform", str(model), str(glove_npy), "-o", str(tmp_path / "S.npy"), *flags])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error: ") and says in err, err
+    assert "Traceback" not in err and not (tmp_path / "S.npy").exists()
