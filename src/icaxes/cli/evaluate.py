@@ -55,8 +55,12 @@ def evaluate(
     from icaxes.evaluate.run import TASKS, evaluate_source
 
     if pairs or analogies:
-        rows = _user_files(target, limit, seed, pairs or [], analogies or [], delimiter,
-                           case_insensitive, dummy4unknown, restrict_vocab, trust_pickle)
+        from icaxes.evaluate.userfiles import evaluate_user_files
+
+        rows = evaluate_user_files(target, pairs=pairs or [], analogies=analogies or [], limit=limit,
+                                   seed=seed, delimiter=delimiter, case_insensitive=case_insensitive,
+                                   dummy4unknown=dummy4unknown, restrict_vocab=restrict_vocab,
+                                   allow_pickle=trust_pickle, progress=True)
         _print_user_rows(rows, as_json)
         return
     if refits < 1:
@@ -68,32 +72,6 @@ def evaluate(
                     log=lambda m: err.print(shown(m), highlight=False), force=force,
                     allow_pickle=trust_pickle)
     err.print(f"wrote {output}/summary.md and the tables beside it", highlight=False)
-
-
-def _user_files(target: str, limit: int, seed: int, pairs: list[Path], analogies: list[Path],
-                delimiter: str, case_insensitive: bool, dummy4unknown: bool,
-                restrict_vocab: int, allow_pickle: bool) -> list[dict]:
-    import numpy as np
-
-    from icaxes.evaluate.similarity import unit_rows
-    from icaxes.evaluate.userfiles import evaluate_files
-
-    delimiter = {"\\t": "\t", "tab": "\t", "space": " "}.get(delimiter, delimiter)
-    from icaxes.io.model_format import ModelFolder
-
-    folder = ModelFolder(target)
-    if folder.holds_models:
-        ica = folder.load("ica")
-        raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
-    else:
-        from icaxes.evaluate.run import fitted_models
-
-        emb, ica, _ = fitted_models(target, limit, seed, progress=True, allow_pickle=allow_pickle)
-        raw = np.asarray(emb.vectors)
-    spaces = {"raw": unit_rows(raw), "ica": unit_rows(ica.components)}
-    return evaluate_files(list(ica.tokens), spaces, pairs=pairs, analogies=analogies,
-                          delimiter=delimiter, case_insensitive=case_insensitive,
-                          dummy4unknown=dummy4unknown, restrict_vocab=restrict_vocab)
 
 
 def _print_user_rows(rows: list[dict], as_json: bool) -> None:

@@ -194,6 +194,10 @@ def analogy_file_score(unit: np.ndarray, index: dict[str, int],
                             oov / total, res.per_category)
 
 
+#: names of delimiters that are awkward to type on a command line
+DELIMITERS = {"\\t": "\t", "tab": "\t", "space": " "}
+
+
 def evaluate_files(tokens: Sequence[str], spaces: dict[str, np.ndarray], *,
                    pairs: Sequence[str | os.PathLike[str]] = (),
                    analogies: Sequence[str | os.PathLike[str]] = (), delimiter: str = "\t",
@@ -207,7 +211,11 @@ def evaluate_files(tokens: Sequence[str], spaces: dict[str, np.ndarray], *,
         Row tokens, most frequent first.
     spaces : dict of str to ndarray
         Name -> unit-length rows (e.g. ``{"raw": ..., "ica": ...}``).
+    delimiter : str
+        Field delimiter of the pair files; ``tab``, ``\\t`` and ``space`` name a tab and
+        any whitespace.
     """
+    delimiter = DELIMITERS.get(delimiter, delimiter)
     if not pairs and not analogies:
         raise InputError("give at least one --pairs or --analogies file")
     if restrict_vocab is not None and restrict_vocab < 1:
@@ -228,3 +236,34 @@ def evaluate_files(tokens: Sequence[str], spaces: dict[str, np.ndarray], *,
                                    dummy4unknown=dummy4unknown)
             rows.append({"file": str(path), "kind": "analogies", "space": name, **asdict(a)})
     return rows
+
+
+def evaluate_user_files(target: str | os.PathLike[str], *, pairs: Sequence[str | os.PathLike[str]] = (),
+                        analogies: Sequence[str | os.PathLike[str]] = (), limit: int = 50000,
+                        seed: int = 0, delimiter: str = "\t", case_insensitive: bool = True,
+                        dummy4unknown: bool = False, restrict_vocab: int | None = 300_000,
+                        allow_pickle: bool = False, progress: bool = False) -> list[dict]:
+    """Score your word-pair and analogy files on a model folder or a source, raw and ICA.
+
+    What ``icaxes evaluate --pairs/--analogies`` does. ``target`` is a model folder (its ICA
+    model; the raw rows are its components mapped back through the fitted transform) or a
+    source, fitted (cached) on its ``limit`` most frequent rows with ``seed``
+    (:func:`icaxes.evaluate.run.fitted_models`). The other parameters are those of
+    :func:`evaluate_files`; the rows are its rows, spaces ``raw`` and ``ica``.
+    """
+    from icaxes.evaluate.similarity import unit_rows
+    from icaxes.io.model_format import ModelFolder
+
+    folder = ModelFolder(target)
+    if folder.holds_models:
+        ica = folder.load("ica")
+        raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
+    else:
+        from icaxes.evaluate.run import fitted_models
+
+        emb, ica, _ = fitted_models(str(target), limit, seed, progress=progress, allow_pickle=allow_pickle)
+        raw = np.asarray(emb.vectors)
+    spaces = {"raw": unit_rows(raw), "ica": unit_rows(ica.components)}
+    return evaluate_files(list(ica.tokens), spaces, pairs=pairs, analogies=analogies, delimiter=delimiter,
+                          case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+                          restrict_vocab=restrict_vocab)
