@@ -30,43 +30,13 @@ def figures(
     force: ForceOption = False,
 ) -> None:
     """Draw the paper's figures (PNG and SVG) for a fitted model folder."""
-    from icaxes.errors import InputError
-    from icaxes.io.atomic import atomic_dir, check_output_dir
-    from icaxes.model import load_model
-    from icaxes.viz.figures import write_figures
+    from icaxes.viz.figures import figures_of_folder
 
-    if scatter is not None and len(scatter) != 2:
-        raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
-    check_output_dir(output, inputs=[model_dir], force=force)
-    ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
-    # read both from other words: labels are recomputed, the same everywhere
-    ica, pca, max_rank = ica.with_display_rank(max_rank), pca.with_display_rank(max_rank), None
-    pair = None
-    if scatter:
-        from icaxes.viz.figures import resolve_axis_reason
-
-        chosen = [resolve_axis_reason(ica, key) for key in scatter]
-        for key, (axis, why) in zip(scatter, chosen, strict=True):
-            label = ica.labels[axis] if ica.labels else ""
-            err.print(escape(f"--scatter {key}: axis {axis}" + (f" {label!r}" if label else "")
-                             + f" ({why})"), highlight=False, soft_wrap=True)
-        pair = (chosen[0][0], chosen[1][0])
-        if pair[0] == pair[1]:  # before drawing anything
-            raise InputError(f"{scatter[0]!r} and {scatter[1]!r} name the same axis ({pair[0]}); "
-                             "choose two different axes")
-    name = str(ica.metadata.get("source", "")) if ica.metadata.get("source") else ""
     with err.status("drawing figures"):
-        if report:
-            from icaxes.report import write_report
-
-            rep = write_report(ica, pca, output, force=force, inputs=[model_dir], name=name,
-                               scatter=pair, n_axes=n_axes, max_rank=max_rank)
-            written = [p for ps in rep.figures.values() for p in ps] + [rep.index_html]
-        else:
-            with atomic_dir(output, force=force, inputs=[model_dir]) as tmp:
-                paths = write_figures(ica, pca, tmp, n_axes=n_axes, scatter=pair,
-                                      projection_axes=projection, name=name, max_rank=max_rank)
-            written = [output / p.name for ps in paths.values() for p in ps]
+        written = figures_of_folder(model_dir, output, scatter=scatter, n_axes=n_axes,
+                                    projection_axes=projection, report=report, max_rank=max_rank,
+                                    force=force,
+                                    log=lambda line: err.print(escape(line), highlight=False, soft_wrap=True))
     err.print(f"wrote {len(written)} files to {escape(str(output))}")
 
 

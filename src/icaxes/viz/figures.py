@@ -18,7 +18,7 @@ scaled to unit length, so a token's values say how its meaning splits across axe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -526,3 +526,54 @@ def write_figures(ica: AxisModel, pca: AxisModel, folder: str | Path, *, n_axes:
         "projection_pca": plot_projection(pca, folder / "projection_pca", n_axes=projection_axes,
                                           max_rank=r),
     }
+
+
+def figures_of_folder(model_dir: str | Path, output: str | Path, *,
+                      scatter: Sequence[int | str] | None = None, n_axes: int = 10, projection_axes: int = 6,
+                      report: bool = False, max_rank: int | None = None, force: bool = False,
+                      log: Callable[[str], None] | None = None) -> list[Path]:
+    """Draw the paper's figures (and, with ``report``, the whole report) of a model folder.
+
+    What ``icaxes figures`` does: reads the folder's ICA and PCA models (from their
+    ``max_rank`` most frequent display words, labels recomputed, when given), resolves the two
+    ``scatter`` axes (:func:`resolve_axis_reason`; ``log`` receives one line per axis saying
+    which it chose and why) and writes :func:`write_figures` (or
+    :func:`icaxes.report.write_report`) into ``output``, which appears only when complete.
+
+    Returns
+    -------
+    list of Path
+        The files written, under ``output``.
+    """
+    from icaxes.io.atomic import atomic_dir, check_output_dir
+    from icaxes.model import load_model
+
+    if scatter is not None and len(scatter) != 2:
+        raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
+    model_dir, output = Path(model_dir), Path(output)
+    check_output_dir(output, inputs=[model_dir], force=force)
+    ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
+    # read both from other words: labels are recomputed, the same everywhere
+    ica, pca = ica.with_display_rank(max_rank), pca.with_display_rank(max_rank)
+    pair = None
+    if scatter:
+        chosen = [resolve_axis_reason(ica, key) for key in scatter]
+        for key, (axis, why) in zip(scatter, chosen, strict=True):
+            label = ica.labels[axis] if ica.labels else ""
+            if log is not None:
+                log(f"--scatter {key}: axis {axis}" + (f" {label!r}" if label else "") + f" ({why})")
+        pair = (chosen[0][0], chosen[1][0])
+        if pair[0] == pair[1]:  # before drawing anything
+            raise InputError(f"{scatter[0]!r} and {scatter[1]!r} name the same axis ({pair[0]}); "
+                             "choose two different axes")
+    name = str(ica.metadata.get("source") or "")
+    if report:
+        from icaxes.report import write_report
+
+        rep = write_report(ica, pca, output, force=force, inputs=[model_dir], name=name,
+                           scatter=pair, n_axes=n_axes)
+        return [p for ps in rep.figures.values() for p in ps] + [rep.index_html]
+    with atomic_dir(output, force=force, inputs=[model_dir]) as tmp:
+        paths = write_figures(ica, pca, tmp, n_axes=n_axes, scatter=pair,
+                              projection_axes=projection_axes, name=name)
+    return [output / p.name for ps in paths.values() for p in ps]
