@@ -77,13 +77,13 @@ def _embeddings(rep: Report) -> str:
 
 
 def _settings(rep: Report) -> str:
-    s = rep.run["settings"]
+    s = rep.run["settings"]  # "matching" was called "method" in reports written before it was renamed
     k = s["n_components"]
     dims = "all dimensions" if k in (None, 0, "all") else f"the first {k} whitened dimensions"
     conv = rep.embeddings.ica_converged.astype(str).str.lower() == "true"
     return (f"ICA (seed {s['seed']}) on {dims} at tol {s['tol']:g} (at most {s['max_iter']:,} "
             f"iterations); PCA on the same dimensions. {int(conv.sum())} of {len(conv)} ICA fits "
-            f"converged. {s['method'].capitalize()} matching; {s['n_permutations']} shuffles for the "
+            f"converged. {s.get('matching', s.get('method', 'greedy')).capitalize()} matching; {s['n_permutations']} shuffles for the "
             f"null; correlations weighted by the pair weights, the paper's unweighted ones beside them.")
 
 

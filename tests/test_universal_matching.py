@@ -135,3 +135,17 @@ def test_method_is_a_deprecated_alias_of_matching():
     assert old.method == new.matching == "optimal"
     with pytest.warns(DeprecationWarning), pytest.raises(ParameterError, match="disagree"):
         match_components(A, B, matching="greedy", method="optimal")
+
+
+def test_config_matching_and_its_former_name():
+    from icaxes.universal.pipeline import parse_config
+
+    base = {"embeddings": {"a": {"spec": "glove-6b-50d", "lang": "en"}},
+            "comparisons": [{"reference": "a", "targets": ["a"], "pairs": "same"}]}
+    assert parse_config({**base, "settings": {"matching": "optimal"}}).settings["matching"] == "optimal"
+    former = parse_config({**base, "settings": {"method": "optimal"}}).settings
+    assert former["matching"] == "optimal" and "method" not in former
+    with pytest.raises(InputError, match="disagree"):
+        parse_config({**base, "settings": {"method": "optimal", "matching": "greedy"}})
+    with pytest.raises(InputError, match=r"settings\.matching must be 'greedy' or 'optimal'"):
+        parse_config({**base, "settings": {"matching": "best"}})

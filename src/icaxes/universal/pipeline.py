@@ -9,7 +9,7 @@ A config names embeddings and comparisons::
     seed = 0
     n_permutations = 50     # shuffles for the permutation null
     alpha = 0.05
-    method = "greedy"       # matching: greedy (the paper) or optimal (Hungarian)
+    matching = "greedy"     # greedy (the paper) or optimal (Hungarian); formerly "method"
     weighting = "weighted"  # pair weights 1/fan-out (ours) or "unweighted" (the paper); both reported
 
     [embeddings]
@@ -55,7 +55,7 @@ FIT_STATS = _fitting.FIT_STATS
 
 DEFAULTS: dict[str, Any] = {
     "n_components": 100, "tol": 1e-6, "max_iter": 2000, "seed": 0, "n_permutations": 50,
-    "alpha": 0.05, "method": "greedy", "top_words": 5, "min_pairs": 30, "heatmap_axes": 40,
+    "alpha": 0.05, "matching": "greedy", "top_words": 5, "min_pairs": 30, "heatmap_axes": 40,
     "merged_axes": 12, "weighting": "weighted",
 }
 
@@ -115,12 +115,18 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     if unknown:
         raise InputError(f"unknown config sections{where}: {', '.join(sorted(unknown))}; "
                          "use [settings], [embeddings] and [[comparisons]]")
-    settings = {**DEFAULTS, **data.get("settings", {})}
+    given = dict(data.get("settings", {}))
+    if "method" in given:  # the former name of settings.matching
+        former = given.pop("method")
+        if given.setdefault("matching", former) != former:
+            raise InputError(f"settings.matching ({given['matching']!r}) and settings.method ({former!r}), "
+                             f"its former name, disagree{where}; keep matching only")
+    settings = {**DEFAULTS, **given}
     bad = set(settings) - set(DEFAULTS)
     if bad:
         raise InputError(f"unknown settings{where}: {', '.join(sorted(bad))}; known: {', '.join(DEFAULTS)}")
-    if settings["method"] not in ("greedy", "optimal"):
-        raise InputError(f"settings.method must be 'greedy' or 'optimal', got {settings['method']!r}")
+    if settings["matching"] not in ("greedy", "optimal"):
+        raise InputError(f"settings.matching must be 'greedy' or 'optimal', got {settings['matching']!r}")
     if settings["weighting"] not in WEIGHTINGS:
         raise InputError(f"settings.weighting must be {' or '.join(map(repr, WEIGHTINGS))}, "
                          f"got {settings['weighting']!r}")
@@ -307,10 +313,10 @@ def run_comparison(comp: Comparison, fitted: dict[str, Fitted], settings: dict[s
         alt = next(w for w in WEIGHTINGS if w != weighting)
         for method in ("ica", "pca"):
             a, b = getattr(ref, method), getattr(tgt, method)
-            out[method] = match_models(a, b, pairs, matching=settings["method"],
+            out[method] = match_models(a, b, pairs, matching=settings["matching"],
                                        n_permutations=settings["n_permutations"], alpha=settings["alpha"],
                                        seed=settings["seed"], progress=progress, weighting=weighting)
-            other[method] = match_models(a, b, pairs, matching=settings["method"], weighting=alt)
+            other[method] = match_models(a, b, pairs, matching=settings["matching"], weighting=alt)
         results[t] = PairResult(t, pairs, out["ica"], out["pca"], other, weighting)
     if not results:
         raise InputError(f"comparison {comp.name!r}: no target has enough pairs ({skipped})")
