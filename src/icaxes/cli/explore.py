@@ -22,24 +22,10 @@ MatchingOption = Annotated[str, typer.Option(
 
 
 def pairs_for_models(spec: str | None, loaded: list[tuple[str, dict[str, Any]]]) -> dict | None:
-    """``{(first model, other model): Pairs}`` for a ``--pairs`` value (None: shared tokens)."""
-    if spec is None:
-        return None
-    if len(loaded) < 2:
-        from icaxes.errors import InputError
+    """:func:`icaxes.explorer.pairs_for_models`, its summary lines on stderr."""
+    from icaxes.explorer import pairs_for_models as pairs_of
 
-        raise InputError("--pairs matches the axes of several models: give two or more model folders")
-    from icaxes.universal.pairs import pairs_from_spec
-
-    ref_name, ref = loaded[0]
-    a = next(iter(ref.values()))
-    out = {}
-    for name, variants in loaded[1:]:
-        b = next(iter(variants.values()))
-        pairs = pairs_from_spec(spec, a, b).restrict(a, b)
-        err.print(escape(f"{ref_name} - {name}: {pairs.summary()}"), highlight=False, soft_wrap=True)
-        out[(ref_name, name)] = pairs
-    return out
+    return pairs_of(spec, loaded, log=lambda line: err.print(escape(line), highlight=False, soft_wrap=True))
 
 
 @app.command()

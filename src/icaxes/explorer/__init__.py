@@ -5,7 +5,7 @@
 compact table a notebook shows for an :class:`~icaxes.model.AxisModel`.
 """
 
-from icaxes.explorer.data import PageLimits, explorer_data
+from icaxes.explorer.data import PageLimits, explorer_data, pairs_for_models
 from icaxes.explorer.page import build_page, embed_json, write_explorer
 from icaxes.explorer.serve import serve
 from icaxes.explorer.summary import model_summary_html
@@ -16,6 +16,7 @@ __all__ = [
     "embed_json",
     "explorer_data",
     "model_summary_html",
+    "pairs_for_models",
     "serve",
     "write_explorer",
 ]

@@ -22,7 +22,7 @@ linear in the number of axes, whatever the vocabulary size.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -387,6 +387,34 @@ def _matches(models: list[tuple[str, dict[str, AxisModel]]], pairs: PairsLike | 
                         "matching": matching, "matching_name": MATCHING_NAMES[matching],
                         "rows": [int(i) for i in r], "cols": [int(j) for j in c],
                         "r": _round(corr[r, c], 4)})
+    return out
+
+
+def pairs_for_models(spec: str | None, models: ModelsLike,
+                     log: Callable[[str], None] | None = None) -> dict[tuple[str, str], Any] | None:
+    """``{(first model, other model): Pairs}`` for a pair spec (``icaxes explore --pairs``).
+
+    ``spec`` is read by :func:`~icaxes.universal.pairs.parse_pairs` (``same``,
+    ``freedict:SRC-TGT``, a MUSE file); the pairs are restricted to the two models' tokens and
+    ``log`` receives one summary line per pair of models. None (no spec): the page matches
+    axes over the tokens the models share.
+    """
+    if spec is None:
+        return None
+    norm = normalize_models(models)
+    if len(norm) < 2:
+        raise InputError("--pairs matches the axes of several models: give two or more model folders")
+    from icaxes.universal.pairs import pairs_from_spec
+
+    ref_name, ref = norm[0]
+    a = next(iter(ref.values()))
+    out = {}
+    for name, variants in norm[1:]:
+        b = next(iter(variants.values()))
+        pairs = pairs_from_spec(spec, a, b).restrict(a, b)
+        if log is not None:
+            log(f"{ref_name} - {name}: {pairs.summary()}")
+        out[(ref_name, name)] = pairs
     return out
 
 
