@@ -101,6 +101,11 @@ def test_vocabulary_is_one_immutable_object():
     with pytest.raises(UnknownTokenError, match="did you mean 'Paris'"):
         v.row("Pariss")
     assert Vocabulary(["a", "b", "a", "a"]).duplicates() == ["a"]
+    import copy
+
+    v.row("cat")  # the index is built
+    twin = copy.deepcopy(v)
+    assert twin == v and twin.row("Paris") == 2 and hash(twin) == hash(v)
     with pytest.raises(DuplicateTokenError, match="1 duplicate token"):
         Vocabulary(["a", "b", "a"]).check_unique()
 

@@ -116,6 +116,7 @@ def test_fit_array_and_transform_array_are_the_api_of_the_commands(tmp_path, glo
     ({"engine": "spark"}, "engine (--engine) must be numpy or dask, not 'spark'"),
     ({"scheduler": "tcp://localhost:1"}, "a scheduler (--scheduler) needs the dask engine"),
     ({"chunk_rows": 0}, "chunk_rows (--chunk-rows) must be an integer of at least 1, got 0"),
+    ({"method": "nmf"}, "method (--method) must be ica or pca, not 'nmf'"),
 ])
 def test_engine_and_chunk_errors_through_the_api_and_the_cli(tmp_path, glove_npy, sample_fit, capsys,
                                                               kwargs, says):

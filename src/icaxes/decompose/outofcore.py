@@ -376,6 +376,8 @@ def transform_array(model: str | Path, source: str | Path, output: str | Path, *
     from icaxes.io.atomic import check_output_file
 
     chunk_rows = _check_chunk_rows(chunk_rows)
+    if method not in ("ica", "pca"):
+        raise ParameterError(f"method (--method) must be ica or pca, not {method!r}")
     if engine == "dask":
         _dask_output(output)  # before a cluster starts
     check_output_file(Path(output), inputs=[model, source])

@@ -91,6 +91,9 @@ class Vocabulary(Sequence[str]):
     def __hash__(self) -> int:
         return hash(self._tokens)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # copies carry the tokens; the index is rebuilt
+        return (Vocabulary, (self._tokens,))
+
     def __repr__(self) -> str:
         head = ", ".join(repr(t) for t in self._tokens[:3])
         return f"Vocabulary({len(self):,} tokens: {head}{', ...' if len(self) > 3 else ''})"
