@@ -194,7 +194,7 @@ def _markdown(cfg: Config, summary: pd.DataFrame, emb_rows, figs, stats, by_axis
     s = cfg.settings
     out = ["# Universality report", "",
            f"Settings: ICA on {s['n_components']} whitened dimensions, tol {s['tol']}, seed {s['seed']}; "
-           f"{s['method']} matching; permutation null with {s['n_permutations']} shuffles, "
+           f"{s['matching']} matching; permutation null with {s['n_permutations']} shuffles, "
            f"alpha {s['alpha']} "
            "(a matched r is above chance when it exceeds the 95th percentile of the largest matched r "
            "over shuffled pairs).", "",
