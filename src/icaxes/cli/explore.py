@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,11 +21,8 @@ MatchingOption = Annotated[str, typer.Option(
     help="Matched axes: optimal (Hungarian assignment) or greedy (the paper's).")]
 
 
-def pairs_for_models(spec: str | None, loaded: list[tuple[str, dict[str, Any]]]) -> dict | None:
-    """:func:`icaxes.explorer.pairs_for_models`, its summary lines on stderr."""
-    from icaxes.explorer import pairs_for_models as pairs_of
-
-    return pairs_of(spec, loaded, log=lambda line: err.print(escape(line), highlight=False, soft_wrap=True))
+def _log(line: str) -> None:
+    err.print(escape(line), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -39,14 +36,10 @@ def explore(
     matching: MatchingOption = "optimal",
 ) -> None:
     """Write a self-contained explorer page (works offline from the file) for one or more models."""
-    from icaxes.explorer import PageLimits, write_explorer
-    from icaxes.io.atomic import check_output_file
-    from icaxes.io.model_format import load_model_folders
+    from icaxes.explorer import PageLimits, write_explorer_of_folders
 
-    check_output_file(output, inputs=models, example="explorer.html")
-    loaded, stability = load_model_folders(models)
-    path = write_explorer(loaded, output, limits=PageLimits(max_tokens=max_tokens, top_k=top),
-                          stability=stability, pairs=pairs_for_models(pairs, loaded), matching=matching)
+    path = write_explorer_of_folders(models, output, limits=PageLimits(max_tokens=max_tokens, top_k=top),
+                                     pairs=pairs, matching=matching, log=_log)
     err.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser")
 
 
@@ -60,13 +53,11 @@ def serve(
     matching: MatchingOption = "optimal",
 ) -> None:
     """Serve the explorer page for one or more models on http://127.0.0.1:PORT/ until Ctrl-C."""
-    from icaxes.explorer import PageLimits, build_page
+    from icaxes.explorer import PageLimits, page_of_folders
     from icaxes.explorer import serve as serve_page
-    from icaxes.io.model_format import load_model_folders
 
-    loaded, stability = load_model_folders(models)
-    page = build_page(loaded, limits=PageLimits(max_tokens=max_tokens, top_k=top), stability=stability,
-                      pairs=pairs_for_models(pairs, loaded), matching=matching)
+    page = page_of_folders(models, limits=PageLimits(max_tokens=max_tokens, top_k=top), pairs=pairs,
+                           matching=matching, log=_log)
     server = serve_page(page, port=port, block=False)
     host, real_port = server.server_address[:2]
     err.print(f"serving the explorer on http://{host}:{real_port}/ (Ctrl-C to stop)")

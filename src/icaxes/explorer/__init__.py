@@ -6,7 +6,13 @@ compact table a notebook shows for an :class:`~icaxes.model.AxisModel`.
 """
 
 from icaxes.explorer.data import PageLimits, explorer_data, pairs_for_models
-from icaxes.explorer.page import build_page, embed_json, write_explorer
+from icaxes.explorer.page import (
+    build_page,
+    embed_json,
+    page_of_folders,
+    write_explorer,
+    write_explorer_of_folders,
+)
 from icaxes.explorer.serve import serve
 from icaxes.explorer.summary import model_summary_html
 
@@ -16,7 +22,9 @@ __all__ = [
     "embed_json",
     "explorer_data",
     "model_summary_html",
+    "page_of_folders",
     "pairs_for_models",
     "serve",
     "write_explorer",
+    "write_explorer_of_folders",
 ]

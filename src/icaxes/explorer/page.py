@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -102,6 +103,52 @@ def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits |
     text = build_page(models, limits=limits, pairs=pairs, stability=stability, title=title,
                       matching=matching)
     path = Path(path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def page_of_folders(folders: Sequence[str | Path], *, limits: PageLimits | None = None,
+                    pairs: str | None = None, matching: str = "optimal",
+                    log: Callable[[str], None] | None = None) -> str:
+    """The explorer page of model folders (what ``icaxes serve`` serves).
+
+    Parameters
+    ----------
+    folders : sequence of path
+        Folders from ``icaxes fit`` (or ``AxisModel.save``), read with their stability files
+        (:func:`~icaxes.io.model_format.load_model_folders`); the first is the reference of
+        the matched axes.
+    limits : PageLimits, optional
+    pairs : str, optional
+        A pair spec (``same``, ``freedict:SRC-TGT``, a MUSE file) to match the axes over
+        (:func:`~icaxes.explorer.data.pairs_for_models`; ``log`` receives its summaries);
+        default: the tokens the models share.
+    matching : {'optimal', 'greedy'}, default 'optimal'
+    """
+    from icaxes.explorer.data import pairs_for_models
+    from icaxes.io.model_format import load_model_folders
+
+    loaded, stability = load_model_folders([Path(f) for f in folders])
+    return build_page(loaded, limits=limits, stability=stability,
+                      pairs=pairs_for_models(pairs, loaded, log=log), matching=matching)
+
+
+def write_explorer_of_folders(folders: Sequence[str | Path], path: str | Path, *,
+                              limits: PageLimits | None = None, pairs: str | None = None,
+                              matching: str = "optimal",
+                              log: Callable[[str], None] | None = None) -> Path:
+    """Write the explorer page of model folders to ``path`` (what ``icaxes explore`` does).
+
+    The output is checked against the folders first (never one of them, nor a file inside
+    one) and appears only when complete; the other parameters are those of
+    :func:`page_of_folders`.
+    """
+    from icaxes.io.atomic import check_output_file
+
+    path = Path(path)
+    check_output_file(path, inputs=[Path(f) for f in folders], example="explorer.html")
+    text = page_of_folders(folders, limits=limits, pairs=pairs, matching=matching, log=log)
     with atomic_file(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
