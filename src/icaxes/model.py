@@ -40,7 +40,7 @@ from icaxes.interpret.axes import (
 from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, check_finite
 from icaxes.io.filters import RowSelection
-from icaxes.io.model_format import FORMAT_VERSION, ModelFolder, read_model_folder
+from icaxes.io.model_format import FORMAT_VERSION, METHODS, ModelFolder, read_model_folder
 from icaxes.io.vocabulary import Vocabulary
 from icaxes.params import MAX_ITER, N_INIT, TOL
 
@@ -107,8 +107,8 @@ class AxisModel:
             labels = token_labels([self.top_tokens(k, 3) for k in range(self.n_axes)])
             self.labels = [lab.label for lab in labels]
 
-    #: the decompositions a model can hold
-    METHODS = ("ica", "pca")
+    #: the decompositions a model can hold (those of the model folder format)
+    METHODS = METHODS
 
     def _check(self) -> None:
         """The model's invariants, each broken one a specific error with one line."""

@@ -23,7 +23,7 @@ from icaxes.errors import (
     ParameterError,
 )
 from icaxes.io.atomic import atomic_file
-from icaxes.io.model_format import ModelFolder
+from icaxes.io.model_format import METHODS, ModelFolder
 from icaxes.params import MAX_ITER, TOL
 
 #: rows per transform chunk (64k x 300 float32 is 75 MB in, 75 MB out)
@@ -376,7 +376,7 @@ def transform_array(model: str | Path, source: str | Path, output: str | Path, *
     from icaxes.io.atomic import check_output_file
 
     chunk_rows = _check_chunk_rows(chunk_rows)
-    if method not in ("ica", "pca"):
+    if method not in METHODS:
         raise ParameterError(f"method (--method) must be ica or pca, not {method!r}")
     if engine == "dask":
         _dask_output(output)  # before a cluster starts
