@@ -405,3 +405,18 @@ def test_cli_evaluate_bad_task_is_one_line_and_writes_nothing(tmp_path):
     assert res.exit_code == 2
     assert "unknown task(s) nonsense" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_tasks_and_refits_are_checked_by_the_api_before_any_work(tmp_path, capsys):
+    from icaxes.cli import main
+    from icaxes.errors import ParameterError
+    from icaxes.evaluate.run import TASKS, evaluate_source, parse_tasks
+
+    assert parse_tasks("all") == list(TASKS) and parse_tasks(" hoc, tour ") == ["hoc", "tour"]
+    with pytest.raises(ParameterError, match=r"refits \(--refits\) must be an integer of at least 1, got 0"):
+        evaluate_source("glove-6b-50d", tmp_path / "out", tasks="stability", refits=0)
+    argv = ["evaluate", "glove-6b-50d", "-t", "stability", "--refits", "0", "-o", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: refits (--refits)") and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "out").exists()

@@ -51,8 +51,7 @@ def evaluate(
     ``stability.json`` into it, so `icaxes axes` flags unstable axes. With --pairs or
     --analogies, your files are scored instead (gensim's conventions) and nothing is written.
     """
-    from icaxes.errors import InputError
-    from icaxes.evaluate.run import TASKS, evaluate_source
+    from icaxes.evaluate.run import evaluate_source
 
     if pairs or analogies:
         from icaxes.evaluate.userfiles import evaluate_user_files
@@ -63,11 +62,8 @@ def evaluate(
                                    allow_pickle=trust_pickle, progress=True)
         _print_user_rows(rows, as_json)
         return
-    if refits < 1:
-        raise InputError(f"--refits must be at least 1, got {refits}")
-    chosen = list(TASKS) if tasks.strip() == "all" else [t.strip() for t in tasks.split(",") if t.strip()]
     model_dir = Path(target) if Path(target).is_dir() else None
-    evaluate_source(target, output, tasks=chosen, limit=limit, seed=seed, progress=True,
+    evaluate_source(target, output, tasks=tasks, limit=limit, seed=seed, progress=True,
                     model_dir=model_dir, refits=refits,
                     log=lambda m: err.print(shown(m), highlight=False), force=force,
                     allow_pickle=trust_pickle)

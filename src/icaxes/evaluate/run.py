@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from icaxes.errors import InputError
+from icaxes.errors import InputError, ParameterError
 from icaxes.fitting import reduce_dimension  # noqa: F401 (part of this module's API)
 from icaxes.io.vocabulary import Vocabulary
 from icaxes.params import MAX_ITER, TOL
@@ -493,7 +493,19 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
     return "\n".join([head, sep, *body])
 
 
-def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = TASKS,
+def parse_tasks(tasks: str | Sequence[str]) -> list[str]:
+    """The evaluation tasks asked for: ``"all"``, a comma-separated string or a sequence of
+    names of :data:`TASKS` (an unknown one is an :class:`~icaxes.errors.InputError` listing them)."""
+    if isinstance(tasks, str):
+        tasks = list(TASKS) if tasks.strip() == "all" else [t.strip() for t in tasks.split(",") if t.strip()]
+    tasks = list(tasks)
+    bad = [t for t in tasks if t not in TASKS]
+    if bad:
+        raise InputError(f"unknown task(s) {', '.join(bad)}; choose from {', '.join(TASKS)}")
+    return tasks
+
+
+def evaluate_source(source: str, output: str | Path, *, tasks: str | Sequence[str] = TASKS,
                     limit: int | None = 50000, seed: int = 0, progress: bool = False,
                     model_dir: str | Path | None = None, refits: int = 3,
                     log: Callable[[str], None] = print, force: bool = False,
@@ -507,8 +519,9 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
         ``model_dir`` is given.
     output : path
         Output folder (written atomically: it appears complete or not at all).
-    tasks : sequence of str
-        Any of :data:`TASKS`.
+    tasks : sequence of str or str
+        Any of :data:`TASKS`, or a string: ``"all"`` or names joined by commas (see
+        :func:`parse_tasks`).
     limit : int, optional
         Rows of the source to fit on (most frequent first).
     seed : int
@@ -525,9 +538,9 @@ def evaluate_source(source: str, output: str | Path, *, tasks: Sequence[str] = T
     allow_pickle : bool, default False
         Let a gensim ``.kv``/``.model`` source be unpickled: only for files you trust.
     """
-    bad = [t for t in tasks if t not in TASKS]
-    if bad:
-        raise InputError(f"unknown task(s) {', '.join(bad)}; choose from {', '.join(TASKS)}")
+    tasks = parse_tasks(tasks)
+    if isinstance(refits, bool) or not isinstance(refits, int) or refits < 1:
+        raise ParameterError(f"refits (--refits) must be an integer of at least 1, got {refits!r}")
     from icaxes.io.atomic import atomic_dir, check_output_dir
 
     output = Path(output)
