@@ -132,3 +132,12 @@ def test_cli_refuses_an_unknown_method_in_one_line(glove_20k_dir, capsys):
     assert code == 2
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and "nmf" in err, err
     assert "Traceback" not in err
+
+
+def test_axes_needed_of_a_vector_and_encode_of_a_static_table(ica):
+    row = ica.row("ferrari")
+    vec = ica.estimator.inverse_transform(np.asarray(ica.scores[[row]], dtype=np.float64))[0]
+    for share in (0.5, 0.8, 0.95):
+        assert ica.axes_needed(vec, share) == ica.axes_needed("ferrari", share)
+    with pytest.raises(InputError, match="no text encoder made"):
+        ica.encode(["a fast red car"])

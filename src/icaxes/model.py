@@ -342,11 +342,30 @@ class AxisModel:
         """
         return self._composition(self.normalized[self.row(token)], top)
 
-    def axes_needed(self, token: str, share: float = 0.8) -> int:
-        """Number of axes that hold ``share`` of ``token``'s squared norm (largest first)."""
+    def axes_needed(self, token: str | Any, share: float = 0.8) -> int:
+        """Number of axes that hold ``share`` of ``token``'s squared norm (largest first).
+
+        ``token`` may also be a vector of the embedding space (transformed first, as in
+        :meth:`explain_vector`).
+        """
         from icaxes.interpret.axes import axes_needed
 
-        return axes_needed(self.normalized[self.row(token)], share)
+        if isinstance(token, str):
+            return axes_needed(self.normalized[self.row(token)], share)
+        comp = self.transform_vectors(self._as_vector(token))
+        return axes_needed(normalize_rows(comp[None, :])[0], share)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """``texts`` encoded by the encoder that made the model's rows (float32, one row each).
+
+        The rows live in the space the model was fitted on, ready for :meth:`explain_vector`,
+        :meth:`similarity_vectors` and :meth:`most_similar`. A model of a static table (GloVe)
+        raises one :class:`~icaxes.errors.InputError` saying so
+        (:func:`icaxes.io.encoders.text_encoder_for`).
+        """
+        from icaxes.io.encoders import text_encoder_for
+
+        return text_encoder_for(self.metadata)(list(texts))
 
     def similarity(self, a: str, b: str, top: int | None = 10) -> tuple[float, list[SimilarityTerm]]:
         """Cosine of two tokens decomposed into one term per axis, largest first.

@@ -254,22 +254,19 @@ def explain(
     = None,
 ) -> None:
     """Show TOKEN's (or a --text's) sparse composition: its strongest axes, weights and shares."""
-    from icaxes.interpret.axes import axes_needed, normalize_rows
-
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
     if (token is None) == (text is None):
         raise InputError("give a TOKEN or --text TEXT (one of them)")
     m = _model(model, method)
     if text is not None:
-        vec = _encode(m, [text])[0]
-        parts = m.explain_vector(vec, top)
-        weights = normalize_rows(m.transform_vectors(vec)[None, :])[0]
+        query = m.encode([text])[0]
+        parts = m.explain_vector(query, top)
         token = text
     else:
-        weights = m.normalized[m.row(token)]
+        query = token
         parts = m.explain(token, top)
-    needed = {f"{s:.0%}": axes_needed(weights, s) for s in (0.5, 0.8)}
+    needed = {f"{s:.0%}": m.axes_needed(query, s) for s in (0.5, 0.8)}
     if as_json:
         print(json_text({"token": token, "axes": [p.__dict__ for p in parts], "axes_needed": needed}))
         return
@@ -312,7 +309,7 @@ def similarity(
         raise InputError("give two tokens A B, or --text A --text B")
     m = _model(model, method)
     if texts:
-        u, v = _encode(m, list(texts))
+        u, v = m.encode(list(texts))
         a, b = texts
         cos, terms = m.similarity_vectors(u, v, top or None)
     else:
@@ -333,10 +330,3 @@ def similarity(
     rest = m.n_axes - len(terms)
     out.print(f"the {len(terms)} terms shown sum to {shown:+.3f}"
               + (f"; the other {rest} axes add {cos - shown:+.3f}" if rest else ""), highlight=False)
-
-
-def _encode(m, texts: list[str]):
-    """``texts`` through the encoder that made the model's rows (one error line if none did)."""
-    from icaxes.io.encoders import text_encoder_for
-
-    return text_encoder_for(m.metadata)(texts)
