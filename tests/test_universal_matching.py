@@ -149,3 +149,23 @@ def test_config_matching_and_its_former_name():
         parse_config({**base, "settings": {"method": "optimal", "matching": "greedy"}})
     with pytest.raises(InputError, match=r"settings\.matching must be 'greedy' or 'optimal'"):
         parse_config({**base, "settings": {"matching": "best"}})
+
+
+def test_match_cli_takes_matching_and_its_former_name(glove_20k_dir, tmp_path, capsys):
+    import pandas as pd
+
+    from icaxes.cli import main
+
+    rows = {}
+    for flag in ("--matching", "--method"):
+        out = tmp_path / f"{flag.strip('-')}.csv"
+        assert main(["match", str(glove_20k_dir), str(glove_20k_dir), flag, "optimal", "--permutations", "0",
+                     "-o", str(out)]) == 0
+        rows[flag] = pd.read_csv(out)
+    pd.testing.assert_frame_equal(rows["--matching"], rows["--method"])
+    ica = rows["--matching"][rows["--matching"].method == "ica"]
+    assert (ica.axis_a == ica.axis_b).all() and ica.r.min() > 0.999  # a model matched with itself
+    capsys.readouterr()
+    assert main(["match", str(glove_20k_dir), str(glove_20k_dir), "--matching", "best"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: unknown matching method 'best'; use one of greedy, optimal", err

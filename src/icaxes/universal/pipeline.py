@@ -40,6 +40,7 @@ from icaxes.errors import InputError, UnknownSourceError
 from icaxes.io.embeddings import Embeddings
 from icaxes.model import AxisModel
 from icaxes.universal.matching import (
+    MATCHERS,
     AxisMatch,
     MultiMatch,
     match_components,
@@ -460,7 +461,9 @@ def match_folders(model_a: str | Path, model_b: str | Path, pairs: str | Path = 
     from icaxes.model import load_model
     from icaxes.universal.pairs import parse_pairs
 
-    spec = parse_pairs(pairs)  # a bad spec or weighting stops before the models are read
+    spec = parse_pairs(pairs)  # a bad spec, matching or weighting stops before the models are read
+    if matching not in MATCHERS:
+        raise InputError(f"unknown matching method {matching!r}; use one of {', '.join(MATCHERS)}")
     _check_weighting(weighting)
     used: dict[str, Pairs] = {}
     matches: dict[str, AxisMatch] = {}
