@@ -81,9 +81,10 @@ def _settings(rep: Report) -> str:
     k = s["n_components"]
     dims = "all dimensions" if k in (None, 0, "all") else f"the first {k} whitened dimensions"
     conv = rep.embeddings.ica_converged.astype(str).str.lower() == "true"
+    matching = s.get("matching", s.get("method", "greedy"))
     return (f"ICA (seed {s['seed']}) on {dims} at tol {s['tol']:g} (at most {s['max_iter']:,} "
             f"iterations); PCA on the same dimensions. {int(conv.sum())} of {len(conv)} ICA fits "
-            f"converged. {s.get('matching', s.get('method', 'greedy')).capitalize()} matching; {s['n_permutations']} shuffles for the "
+            f"converged. {matching.capitalize()} matching; {s['n_permutations']} shuffles for the "
             f"null; correlations weighted by the pair weights, the paper's unweighted ones beside them.")
 
 
