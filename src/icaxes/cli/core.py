@@ -177,9 +177,11 @@ def fit(
 
 
 def _model(model: Path, method: str):
-    from icaxes.model import load_model
+    from icaxes.model import AxisModel, load_model
 
-    return load_model(model, method)  # an unknown method is one InputError line
+    if method not in AxisModel.METHODS:  # named as the option, before the folder is read
+        raise InputError(f"--method must be ica or pca, not {method!r}")
+    return load_model(model, method)
 
 
 @app.command()
