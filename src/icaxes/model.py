@@ -8,7 +8,7 @@ token's composition, why two tokens are similar) and saves itself to an open-for
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,12 @@ from icaxes.io.atomic import atomic_dir
 from icaxes.io.embeddings import Embeddings, check_finite
 from icaxes.io.filters import RowSelection
 from icaxes.io.model_format import FORMAT_VERSION, METHODS, ModelFolder, read_model_folder
-from icaxes.io.vocabulary import Vocabulary
+from icaxes.io.vocabulary import HasVocabulary, Vocabulary
 from icaxes.params import MAX_ITER, N_INIT, TOL
 
 
 @dataclass
-class AxisModel:
+class AxisModel(HasVocabulary):
     """An embedding seen through fitted axes (ICA or its PCA baseline).
 
     Three arrays a newcomer can mix up have one name each here:
@@ -210,20 +210,6 @@ class AxisModel:
         """The fitted :class:`~icaxes.ICA` or :class:`~icaxes.PCA` (the field ``transform``)."""
         return self.transform
 
-    @property
-    def vocabulary(self) -> Vocabulary:
-        """The tokens and their rows (:class:`~icaxes.io.vocabulary.Vocabulary`)."""
-        if self._vocabulary is None or len(self._vocabulary) != len(self.tokens):
-            self._vocabulary = Vocabulary(self.tokens)
-        return self._vocabulary
-
-    @property
-    def index(self) -> Mapping[str, int]:
-        """Read-only mapping token -> row (the vocabulary's index)."""
-        return self.vocabulary.index
-
-    def __contains__(self, token: object) -> bool:
-        return token in self.vocabulary
 
     @property
     def normalized(self) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from icaxes.errors import (
     InputError,
     NonFiniteError,
 )
-from icaxes.io.vocabulary import Vocabulary, unknown_token_message
+from icaxes.io.vocabulary import HasVocabulary, Vocabulary, unknown_token_message
 
 __all__ = ["Embeddings", "Vocabulary", "check_finite", "check_fit_matrix", "unknown_token_message"]
 
@@ -42,7 +42,7 @@ def check_finite(vectors: np.ndarray, tokens: Sequence[str] | None = None, what:
 
 
 @dataclass
-class Embeddings:
+class Embeddings(HasVocabulary):
     """Tokens and their vectors: the object every part of icaxes consumes.
 
     Parameters
@@ -159,20 +159,6 @@ class Embeddings:
         """Number of dimensions (columns)."""
         return int(self.vectors.shape[1])
 
-    @property
-    def vocabulary(self) -> Vocabulary:
-        """The tokens and their rows (:class:`~icaxes.io.vocabulary.Vocabulary`)."""
-        if self._vocabulary is None or len(self._vocabulary) != len(self.tokens):
-            self._vocabulary = Vocabulary(self.tokens)
-        return self._vocabulary
-
-    @property
-    def index(self) -> Mapping[str, int]:
-        """Read-only mapping from token to row number (the vocabulary's index)."""
-        return self.vocabulary.index
-
-    def __contains__(self, token: object) -> bool:
-        return token in self.vocabulary
 
     def row(self, token: str) -> int:
         """Row number of ``token``; raises :class:`UnknownTokenError` with close matches."""

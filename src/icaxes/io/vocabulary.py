@@ -151,3 +151,26 @@ def unknown_token_message(token: str, index: Mapping[str, int] | Sequence[str]) 
     else:
         hint = "; check the spelling or the vocabulary limit"
     return f"unknown token {token!r}: not in the model's vocabulary{hint}"
+
+
+class HasVocabulary:
+    """The token lookups of an object that holds ``tokens`` (one per row) and a cached
+    ``_vocabulary``: :class:`~icaxes.io.embeddings.Embeddings` and :class:`~icaxes.model.AxisModel`."""
+
+    tokens: Sequence[str]
+    _vocabulary: Vocabulary | None
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The tokens and their rows (:class:`Vocabulary`); rebuilt if ``tokens`` was replaced."""
+        if self._vocabulary is None or len(self._vocabulary) != len(self.tokens):
+            self._vocabulary = Vocabulary(self.tokens)
+        return self._vocabulary
+
+    @property
+    def index(self) -> Mapping[str, int]:
+        """Read-only mapping from token to row number (the vocabulary's index)."""
+        return self.vocabulary.index
+
+    def __contains__(self, token: object) -> bool:
+        return token in self.vocabulary
