@@ -133,3 +133,23 @@ def test_engine_and_chunk_errors_through_the_api_and_the_cli(tmp_path, glove_npy
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and err.startswith("error: ") and says in err, err
     assert "Traceback" not in err and not (tmp_path / "S.npy").exists()
+
+
+def test_cli_fit_array_restarts(tmp_path, glove_npy, glove_5k):
+    """--n-init solves from several starts and keeps the best; the dask engine refuses it in one line."""
+    runner = CliRunner()
+    res = runner.invoke(app, ["fit-array", str(glove_npy), "-o", str(tmp_path / "m"), "--sample", "2000",
+                              "--max-iter", "200", "--tol", "1e-5", "--n-init", "2"])
+    assert res.exit_code == 0, res.output
+    assert "of 2)" in res.output
+    est = load_transform(tmp_path / "m")
+    api = fit_sample(glove_5k.vectors, 2000, seed=0,
+                     estimator=ICA(random_state=0, max_iter=200, tol=1e-5, n_init=2))
+    assert len(api.init_contrasts_) == 2
+    assert api.init_contrasts_[api.best_init_] == max(api.init_contrasts_)
+    np.testing.assert_array_equal(est.components_, api.components_)
+    res = runner.invoke(app, ["fit-array", str(glove_npy), "-o", str(tmp_path / "d"), "--engine", "dask",
+                              "--n-init", "2"])
+    assert res.exit_code == 2
+    assert "n_init" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "d").exists()

@@ -160,6 +160,12 @@ SolverOption = Annotated[Solver, typer.Option(
     help="lbfgs: fast; fixed-point: scikit-learn's FastICA path step for step (same fixed point).")]
 
 
+#: the restarts option of the fitting commands (default: :data:`icaxes.params.N_INIT`)
+NInitOption = Annotated[int, typer.Option(
+    "--n-init", help="Solve ICA from this many starts and keep the one with the largest contrast "
+    "(the first is the default start; the model records every start's contrast).")]
+
+
 #: the device option of the fitting commands
 DeviceOption = Annotated[str | None, typer.Option(
     help="Run the ICA solver's passes on this PyTorch device, e.g. cuda (needs icaxes[torch]; "

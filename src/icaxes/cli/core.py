@@ -15,6 +15,7 @@ from rich.table import Table
 from icaxes.cli._app import (
     DeviceOption,
     ForceOption,
+    NInitOption,
     Solver,
     SolverOption,
     TrustPickleOption,
@@ -111,9 +112,7 @@ _FIT_PARAMS = [
         help="Keep this many principal components before ICA (default: all); a number in (0, 1) "
         "keeps the fewest that explain that fraction of the variance.")], None),
     _opt("device", DeviceOption, None),
-    _opt("n_init", Annotated[int, typer.Option(
-        "--n-init", help="Solve ICA from this many starts and keep the one with the largest contrast "
-        "(the first is the default start; the model records every start's contrast).")], N_INIT),
+    _opt("n_init", NInitOption, N_INIT),
     _opt("trust_pickle", TrustPickleOption, False),
     _opt("force", ForceOption, False),
 ]

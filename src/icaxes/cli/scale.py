@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from icaxes.cli._app import DeviceOption, ForceOption, Solver, SolverOption, app, err
-from icaxes.params import MAX_ITER, TOL
+from icaxes.cli._app import DeviceOption, ForceOption, NInitOption, Solver, SolverOption, app, err
+from icaxes.params import MAX_ITER, N_INIT, TOL
 
 Engine = Annotated[str, typer.Option(help="numpy (this process) or dask (a Dask cluster).")]
 Scheduler = Annotated[str | None, typer.Option(
@@ -32,6 +32,7 @@ def fit_array(
     chunk_rows: Annotated[int, typer.Option(help="Rows per Dask chunk.")] = 65536,
     solver: SolverOption = Solver.lbfgs,
     device: DeviceOption = None,
+    n_init: NInitOption = N_INIT,
     force: ForceOption = False,
 ) -> None:
     """Fit ICA on a (sample of a) large .npy matrix; writes transform.npz + transform.json."""
@@ -39,9 +40,10 @@ def fit_array(
 
     est = fit_matrix(source, output, sample=sample, weights=weights, seed=seed, max_iter=max_iter, tol=tol,
                      solver=solver.value, device=device, engine=engine, scheduler=scheduler,
-                     chunk_rows=chunk_rows, force=force, progress=True)
+                     chunk_rows=chunk_rows, n_init=n_init, force=force, progress=True)
+    starts = "" if est.init_contrasts_ is None else f" (kept start {est.best_init_ + 1} of {n_init})"
     err.print(f"fitted {est.components_.shape[0]} axes: {est.n_iter_} iterations, final change "
-              f"{est.change_:.1e}{'' if est.converged_ else ' (NOT converged)'}; wrote {output}")
+              f"{est.change_:.1e}{'' if est.converged_ else ' (NOT converged)'}{starts}; wrote {output}")
 
 
 @app.command()

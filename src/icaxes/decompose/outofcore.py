@@ -24,7 +24,7 @@ from icaxes.errors import (
 )
 from icaxes.io.atomic import atomic_file
 from icaxes.io.model_format import METHODS, ModelFolder
-from icaxes.params import MAX_ITER, TOL
+from icaxes.params import MAX_ITER, N_INIT, TOL
 
 #: rows per transform chunk (64k x 300 float32 is 75 MB in, 75 MB out)
 TRANSFORM_ROWS = 65536
@@ -285,7 +285,7 @@ def fit_array(source: str | Path, output: str | Path, *, sample: int | None = No
               weights: str | Path | None = None, seed: int = 0, max_iter: int = MAX_ITER,
               tol: float = TOL, solver: str = "lbfgs", device: str | None = None,
               engine: str = "numpy", scheduler: str | None = None, chunk_rows: int = TRANSFORM_ROWS,
-              force: bool = False, progress: bool = False) -> Any:
+              n_init: int = N_INIT, force: bool = False, progress: bool = False) -> Any:
     """Fit ICA on a large ``.npy`` matrix (or a seeded sample of it) and save the transform.
 
     What ``icaxes fit-array`` does: the ``numpy`` engine fits in this process on ``sample``
@@ -306,6 +306,8 @@ def fit_array(source: str | Path, output: str | Path, *, sample: int | None = No
     seed : int
         Seed of the sample and of the starting rotation.
     max_iter, tol, solver, device : see :class:`~icaxes.ICA`.
+    n_init : int
+        Starts to solve from, keeping the best (numpy engine; see :class:`~icaxes.ICA`).
     engine : {"numpy", "dask"}
     scheduler : str, optional
         Dask scheduler address (see :func:`engine_client`).
@@ -330,7 +332,7 @@ def fit_array(source: str | Path, output: str | Path, *, sample: int | None = No
         raise InputError("a sample (--sample/--weights) works with the numpy engine; the dask engine "
                          "fits on all rows")
     est = ICA(random_state=seed, max_iter=max_iter, tol=tol, progress=progress, solver=solver,
-              device=device)
+              device=device, n_init=n_init)
     with engine_client(engine, scheduler):
         if engine == "dask":
             est.fit(dask_matrix(source, chunk_rows))
