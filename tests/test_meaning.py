@@ -219,3 +219,31 @@ def test_content_words_of_other_languages_drop_english_codes_and_chat():
     assert [w for w in ["tv", "NASA", "people", "the"] if english(w)] == ["tv", "NASA", "people"]
     ja_words = ["東京", "犬", "テレビ", "NHK", "people", "の"]
     assert [w for w in ja_words if japanese(w)] == ja_words[:3]
+
+
+def test_english_stop_words_without_spacy_say_so(monkeypatch):
+    """Without spaCy the default selection reads a shorter English list: a warning says so."""
+    import builtins
+
+    from icaxes.io import filters
+
+    real_import = builtins.__import__
+
+    def no_spacy(name, *args, **kwargs):
+        if name.startswith("spacy"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    with_spacy = stop_words("en")
+    filters._stop_words.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", no_spacy)
+    monkeypatch.setattr("importlib.import_module", lambda name, *a: no_spacy(name))
+    try:
+        with pytest.warns(UserWarning, match=r"spaCy is not installed.*icaxes\[spacy\]"):
+            without = stop_words("en")
+    finally:
+        filters._stop_words.cache_clear()
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    assert without == frozenset(ENGLISH_STOP_WORDS)
+    assert without < with_spacy

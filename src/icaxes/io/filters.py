@@ -109,7 +109,12 @@ def _stop_words(lang: str) -> frozenset[str]:
 
         words |= set(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
     except ImportError:
-        pass
+        if lang == "en":  # the default row selection reads this list: say that it is shorter
+            import warnings
+
+            warnings.warn("spaCy is not installed: English stop words are scikit-learn's list only, so "
+                          "the 'content' rows fitted and shown differ from a run with spaCy; install "
+                          "it with pip install 'icaxes[spacy]'", stacklevel=3)
     if lang == "en" or not words:
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
