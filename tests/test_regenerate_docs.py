@@ -38,14 +38,21 @@ def test_every_block_is_closed_and_known(regen):
                 assert name in regen.UNIVERSAL, key
 
 
-def test_results_blocks_are_rewritten_from_the_csv_and_nothing_else_changes(regen, tmp_path):
-    from icaxes.evaluate.run import markdown_table
-
+@pytest.fixture
+def results_doc(tmp_path):
+    """A copy of docs/results.md, its text, and an empty report folder beside it."""
     doc = tmp_path / "results.md"
     original = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
     doc.write_text(original, encoding="utf-8")
     results = tmp_path / "results"
     results.mkdir()
+    return doc, original, results
+
+
+def test_results_blocks_are_rewritten_from_the_csv_and_nothing_else_changes(regen, results_doc):
+    from icaxes.evaluate.run import markdown_table
+
+    doc, original, results = results_doc
     tables = {}
     for i, key in enumerate(_keys(original)):
         name = key.partition(":")[2]
@@ -65,12 +72,8 @@ def test_results_blocks_are_rewritten_from_the_csv_and_nothing_else_changes(rege
         regen.rewrite(doc, results, None)
 
 
-def test_keys_rewrite_only_the_named_blocks(regen, tmp_path):
-    doc = tmp_path / "results.md"
-    original = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
-    doc.write_text(original, encoding="utf-8")
-    results = tmp_path / "results"
-    results.mkdir()
+def test_keys_rewrite_only_the_named_blocks(regen, results_doc):
+    doc, original, results = results_doc
     pd.DataFrame({"pair": ["en-fr"], "at1": [0.5]}).to_csv(results / "alignment.csv", index=False)
     done, left = regen.rewrite(doc, results, None, {"results:alignment"})
     assert done == 1 and "results:alignment" not in left and "results:similarity" in left
