@@ -1,10 +1,13 @@
 """Rewrite the numbers of docs/results.md and docs/universality.md from reports of the current code.
 
-    make docs       # the three commands below (icaxes from .venv)
+    make docs       # the commands below (icaxes from .venv)
 
     icaxes evaluate glove-6b-50d --tasks all --refits 3 -o results
     icaxes universal configs/universal.toml -o universal-report
-    python scripts/regenerate-docs.py --results results --universal universal-report
+    icaxes universal configs/universal-paper-static.toml -o universal-paper-static-report
+    icaxes universal configs/universal-paper-languages.toml -o universal-paper-languages-report
+    python scripts/regenerate-docs.py --results results --universal universal-report \
+        --paper-static universal-paper-static-report --paper-languages universal-paper-languages-report
 
 Every number of the two pages sits in a block between ``<!-- begin generated: KEY -->`` and
 ``<!-- end generated: KEY -->``. This script rewrites those blocks from the report folders and
@@ -13,7 +16,8 @@ numbers mean and is never touched. Keys:
 
 - ``results:NAME``: the table ``NAME.csv`` of an ``icaxes evaluate`` folder (``similarity``,
   ``alignment`` ...);
-- ``universal:NAME``: a part of an ``icaxes universal`` report (see :data:`UNIVERSAL`).
+- ``REPORT:PART``: a part (see :data:`UNIVERSAL`) of one of the ``icaxes universal`` reports
+  of :data:`REPORTS` (``universal``, ``paper-static``, ``paper-languages``).
 
 A block whose report is not given, or that ``--keys`` leaves out, is left as it is (named on
 stderr); a block whose report lacks its table is an error, so stale numbers cannot survive a
@@ -40,14 +44,21 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("docs/results.md", "docs/universality.md")
 BLOCK = re.compile(r"(<!-- begin generated: (?P<key>[\w:.-]+) -->\n)(?P<body>.*?)"
                    r"(<!-- end generated: (?P=key) -->)", re.S)
-#: the universality figures copied into docs/figures (compressed), as universality-NAME.png
-FIGURES = [
-    "use-languages-summary", "use-languages-merged-ica", "use-languages-merged-pca",
-    "use-languages-matched-r", "use-languages-corr-ja_use", "use-languages-projection-ja_use",
-    "e5-languages-matched-r", "english-models-matched-r", "static-languages-merged-ica",
-    "contextual-tokens-matched-r", "contextual-tokens-merged-ica",
-    "images-matched-r", "images-top-images-images",
-]
+#: the universality reports: their name (the option ``--NAME`` and the key prefix ``NAME:``), the
+#: config ``make docs`` runs for it, and the figures copied into docs/figures (compressed), report
+#: figure -> docs/figures/universality-NAME.png
+REPORTS: dict[str, tuple[str, dict[str, str]]] = {
+    "universal": ("configs/universal.toml", {f: f for f in [
+        "use-languages-summary", "use-languages-merged-ica", "use-languages-merged-pca",
+        "use-languages-matched-r", "use-languages-corr-ja_use", "use-languages-projection-ja_use",
+        "e5-languages-matched-r", "english-models-matched-r", "static-languages-merged-ica",
+        "contextual-tokens-matched-r", "contextual-tokens-merged-ica",
+        "images-matched-r", "images-top-images-images"]}),
+    "paper-static": ("configs/universal-paper-static.toml",
+                     {"static-languages-summary": "paper-static-summary"}),
+    "paper-languages": ("configs/universal-paper-languages.toml",
+                        {"use-languages-summary": "paper-languages-summary"}),
+}
 
 
 class Report:
@@ -179,7 +190,33 @@ def _paper(rep: Report) -> str:
     return "\n".join(rows)
 
 
-#: ``universal:NAME`` blocks
+def _targets(rep: Report) -> str:
+    """One row per target: pairs, then ICA beside PCA for the headline numbers and the null."""
+    ica, pca = rep.pairs("ica"), rep.pairs("pca")
+    n_axes = sorted({int(v) for v in ica.n_axes})
+    axes = f" (of {n_axes[0]:,})" if len(n_axes) == 1 else ""
+    rows = ["| comparison | target | pairs | top-1 ICA / PCA | top-10 mean ICA / PCA | "
+            f"top-50 mean ICA / PCA | shuffled-pair threshold ICA / PCA | above chance ICA / PCA{axes} |",
+            "|---|---|---:|---|---|---|---|---|"]
+    for key in ica.index:
+        i, p = ica.loc[key], pca.loc[key]
+        cols = ("top1", "mean_top10", "mean_top50", "null_threshold")
+        cells = [f"{i[c]:.3f} / {p[c]:.3f}" for c in cols]
+        count = f"{int(i.above_chance)} / {int(p.above_chance)}" + ("" if axes else f" (of {int(i.n_axes)})")
+        rows.append(f"| {key[0]} | {key[1]} | {int(i.n_pairs):,} | " + " | ".join(cells) + f" | {count} |")
+    return "\n".join(rows)
+
+
+def _cost(rep: Report) -> str:
+    """What the run took: its wall time, the fits it computed and the words it encoded."""
+    st = rep.run.get("stats", {})
+    minutes = float(st.get("seconds", 0)) / 60
+    return (f"{minutes:.0f} minutes of wall time for the whole run, {st.get('fits_computed', 0)} fits "
+            f"computed ({st.get('fit_cache_hits', 0)} from the cache) and {st.get('encoded_words', 0):,} "
+            f"words encoded ({st.get('encoding_cache_hits', 0)} encodings from the cache)")
+
+
+#: the parts of a universality report, the ``REPORT:PART`` blocks
 UNIVERSAL: dict[str, Callable[[Report], str]] = {
     "settings": _settings,
     "embeddings": _embeddings,
@@ -188,15 +225,18 @@ UNIVERSAL: dict[str, Callable[[Report], str]] = {
     "facts": _facts,
     "images": _images,
     "paper": _paper,
+    "targets": _targets,
+    "cost": _cost,
 }
 
 
-def copy_figures(report: Path, docs: Path, width: int = 760) -> int:
-    """Copy :data:`FIGURES` of a report into ``docs`` as compressed PNGs; returns the bytes written."""
+def copy_figures(report: Path, docs: Path, figures: dict[str, str], width: int = 760) -> int:
+    """Copy the ``figures`` of a report (its name -> the docs name) into ``docs`` as compressed PNGs;
+    returns the bytes written."""
     src = report / "figures"
     docs.mkdir(parents=True, exist_ok=True)
     total = 0
-    for name in FIGURES:
+    for name, docs_name in figures.items():
         p = src / f"{name}.png"
         if not p.exists():
             print(f"missing figure {p}", file=sys.stderr)
@@ -204,13 +244,13 @@ def copy_figures(report: Path, docs: Path, width: int = 760) -> int:
         im = Image.open(p).convert("RGB")
         if im.width > width:
             im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
-        out = docs / f"universality-{name}.png"
+        out = docs / f"universality-{docs_name}.png"
         im.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
         total += out.stat().st_size
     return total
 
 
-def render(key: str, results: Path | None, universal: Report | None,
+def render(key: str, results: Path | None, reports: dict[str, Report],
            keys: set[str] | None = None) -> str | None:
     """The new body of block ``key`` (None: its report was not given, or ``keys`` leaves it out)."""
     if keys is not None and key not in keys:
@@ -223,16 +263,17 @@ def render(key: str, results: Path | None, universal: Report | None,
         if not path.exists():
             raise SystemExit(f"{path} does not exist: run icaxes evaluate with that task")
         return markdown_table(pd.read_csv(path))
-    if kind == "universal":
-        if universal is None:
+    if kind in REPORTS:
+        if kind not in reports:
             return None
         if name not in UNIVERSAL:
-            raise SystemExit(f"unknown block {key}; known: {', '.join('universal:' + k for k in UNIVERSAL)}")
-        return UNIVERSAL[name](universal)
-    raise SystemExit(f"unknown block kind in {key!r}: use results:NAME or universal:NAME")
+            raise SystemExit(f"unknown block {key}; known parts: {', '.join(UNIVERSAL)}")
+        return UNIVERSAL[name](reports[kind])
+    raise SystemExit(f"unknown block kind in {key!r}: use results:NAME or one of "
+                     f"{', '.join(k + ':PART' for k in REPORTS)}")
 
 
-def rewrite(path: Path, results: Path | None, universal: Report | None,
+def rewrite(path: Path, results: Path | None, reports: dict[str, Report] | None = None,
             keys: set[str] | None = None) -> tuple[int, list[str]]:
     """Rewrite the generated blocks of one page; returns (blocks rewritten, blocks left)."""
     text = path.read_text(encoding="utf-8")
@@ -240,7 +281,7 @@ def rewrite(path: Path, results: Path | None, universal: Report | None,
 
     def sub(m: re.Match) -> str:
         nonlocal done
-        body = render(m["key"], results, universal, keys)
+        body = render(m["key"], results, reports or {}, keys)
         if body is None:
             left.append(m["key"])
             return m[0]
@@ -258,22 +299,26 @@ def rewrite(path: Path, results: Path | None, universal: Report | None,
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", type=Path, help="an icaxes evaluate output folder")
-    ap.add_argument("--universal", type=Path, help="an icaxes universal report folder")
+    for name, (config, _) in REPORTS.items():
+        ap.add_argument(f"--{name}", type=Path, dest=name.replace("-", "_"),
+                        help=f"the icaxes universal report folder of {config}")
     ap.add_argument("--keys", help="rewrite only these blocks (comma-separated, e.g. results:alignment), "
                     "for a report of some tasks only")
     args = ap.parse_args(argv)
-    if args.results is None and args.universal is None:
-        ap.error("give --results and/or --universal")
-    for folder in (args.results, args.universal):
+    folders = {name: getattr(args, name.replace("-", "_")) for name in REPORTS}
+    folders = {k: v for k, v in folders.items() if v is not None}
+    if args.results is None and not folders:
+        ap.error("give --results and/or a report (" + ", ".join(f"--{k}" for k in REPORTS) + ")")
+    for folder in (args.results, *folders.values()):
         if folder is not None and not folder.is_dir():
             ap.error(f"{folder} is not a folder")
-    universal = Report(args.universal) if args.universal else None
-    if args.universal:
-        kb = copy_figures(args.universal, ROOT / "docs" / "figures") / 1024
-        print(f"figures: {kb:.0f} KB", file=sys.stderr)
+    reports = {name: Report(folder) for name, folder in folders.items()}
+    for name, folder in folders.items():
+        kb = copy_figures(folder, ROOT / "docs" / "figures", REPORTS[name][1]) / 1024
+        print(f"figures of {name}: {kb:.0f} KB", file=sys.stderr)
     keys = None if args.keys is None else {k.strip() for k in args.keys.split(",") if k.strip()}
     for doc in DOCS:
-        done, left = rewrite(ROOT / doc, args.results, universal, keys)
+        done, left = rewrite(ROOT / doc, args.results, reports, keys)
         print(f"{doc}: {done} blocks rewritten" + (f", left as they were: {', '.join(left)}" if left else ""),
               file=sys.stderr)
 
