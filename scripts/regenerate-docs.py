@@ -198,9 +198,9 @@ def _targets(rep: Report) -> str:
     rows = ["| comparison | target | pairs | top-1 ICA / PCA | top-10 mean ICA / PCA | "
             f"top-50 mean ICA / PCA | shuffled-pair threshold ICA / PCA | above chance ICA / PCA{axes} |",
             "|---|---|---:|---|---|---|---|---|"]
+    cols = ("top1", "mean_top10", "mean_top50", "null_threshold")
     for key in ica.index:
         i, p = ica.loc[key], pca.loc[key]
-        cols = ("top1", "mean_top10", "mean_top50", "null_threshold")
         cells = [f"{i[c]:.3f} / {p[c]:.3f}" for c in cols]
         count = f"{int(i.above_chance)} / {int(p.above_chance)}" + ("" if axes else f" (of {int(i.n_axes)})")
         rows.append(f"| {key[0]} | {key[1]} | {int(i.n_pairs):,} | " + " | ".join(cells) + f" | {count} |")
