@@ -13,6 +13,23 @@ from icaxes.cli import main
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
+def test_numpy_runs_on_the_kernels_the_readme_was_made_with():
+    """OpenBLAS honours OPENBLAS_CORETYPE only when numpy loads: if anything imported numpy
+    before the suite's conftest set it, the README checks below would run on other kernels."""
+    import os
+    import platform
+
+    from threadpoolctl import threadpool_info
+
+    wanted = os.environ.get("OPENBLAS_CORETYPE")
+    if platform.machine() != "x86_64" or not wanted:
+        pytest.skip("the README's kernel choice applies to x86-64 OpenBLAS only")
+    cores = {info.get("architecture", "").lower() for info in threadpool_info()
+             if info.get("internal_api") == "openblas"}
+    assert cores, "numpy does not run on OpenBLAS here"
+    assert cores == {wanted.lower()}, f"OpenBLAS runs {cores}, not {wanted}"
+
+
 @pytest.fixture(scope="module")
 def glove_50k_dir(tmp_path_factory):
     """The Command line section's model: `icaxes fit glove-6b-50d --limit 50000 --seed 0`."""
