@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import platform
 
-# The README's and the docs' numbers were made with OpenBLAS's AVX2 ("Haswell") kernels, which the
-# Makefile selects on x86-64; AVX-512 kernels round GEMMs differently and a real-embedding fit can
-# land on a neighbouring fixed point. OpenBLAS reads this once, when numpy loads, so it is set
-# here, before numpy is first imported (an explicit setting wins).
+# The kernels the documented numbers were made with, as the Makefile selects them (see its
+# comment); OpenBLAS reads this once, when numpy loads, so it is set before numpy is imported.
 if platform.machine() == "x86_64":
     os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 import re
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_info
 
 from icaxes.cli import main
 
@@ -16,14 +19,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 def test_numpy_runs_on_the_kernels_the_readme_was_made_with():
     """OpenBLAS honours OPENBLAS_CORETYPE only when numpy loads: if anything imported numpy
     before the suite's conftest set it, the README checks below would run on other kernels."""
-    import os
-    import platform
-
-    from threadpoolctl import threadpool_info
-
-    wanted = os.environ.get("OPENBLAS_CORETYPE")
-    if platform.machine() != "x86_64" or not wanted:
+    if platform.machine() != "x86_64":
         pytest.skip("the README's kernel choice applies to x86-64 OpenBLAS only")
+    wanted = os.environ["OPENBLAS_CORETYPE"]  # conftest sets it on x86-64 unless the caller did
     cores = {info.get("architecture", "").lower() for info in threadpool_info()
              if info.get("internal_api") == "openblas"}
     assert cores, "numpy does not run on OpenBLAS here"
