@@ -46,10 +46,9 @@ def apply_variant(solver, defaults: dict, variant: str) -> None:
 
 
 def main() -> None:
-    from sklearn.utils import check_random_state
-
     import icaxes.decompose.solver as solver
     from bench_solvers import load
+    from icaxes import ICA
     from icaxes.decompose.whitening import apply_affine, fit_whitening
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -71,7 +70,7 @@ def main() -> None:
     print(f"{args.data}: {Z.shape[0]} x {k} whitened rows", flush=True)
     rows = []
     for seed in [int(s) for s in args.seeds.split(",")]:
-        w_init = check_random_state(seed).normal(size=(k, k)) * start_signs
+        w_init = ICA(random_state=seed)._w_inits(k, start_signs)[0]  # what ICA.fit starts from
         for variant in args.variants.split(","):
             apply_variant(solver, defaults, variant)
             log: list[float] = []
