@@ -26,6 +26,28 @@ def test_a_bar_draws_on_stderr_only(terminal, capsys):
     assert "refits of the test" in err
 
 
+def test_a_kept_bar_stays_with_its_last_description_and_a_transient_one_goes():
+    import io
+
+    from rich.console import Console
+
+    def raw(transient: bool) -> str:
+        out = io.StringIO()
+        console = Console(file=out, force_terminal=True, width=100)
+        with ProgressBar("report: starting", total=2, count=True, console=console,
+                         transient=transient) as bar:
+            bar.update(description="report: figures")
+            bar.advance(2)
+            bar.update(description="report: done")
+        return out.getvalue()
+
+    erase = "\x1b[2K"  # rich erases the live line with this before each frame and when it goes
+    kept, gone = raw(False), raw(True)
+    last = kept[kept.rfind(erase):]
+    assert "report: done" in last and "2/2" in last
+    assert gone.endswith(erase) and not kept.endswith(erase)
+
+
 def test_a_disabled_bar_draws_nothing(terminal, capsys):
     with ProgressBar("refits of the test", total=3, enabled=False) as bar:
         bar.advance()

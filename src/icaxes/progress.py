@@ -30,6 +30,11 @@ class ProgressBar:
         A further column, a rich format string over the task, e.g.
         ``"iter {task.completed}  change {task.fields[change]:.1e}"``; its fields are given as
         keyword arguments here and in :meth:`update`.
+    console : rich.console.Console, optional
+        Where to draw (standard error by default).
+    transient : bool, default True
+        False: the bar stays on screen once closed, as a record of the step (the demo's
+        report stage).
     **fields
         Initial values of the fields ``detail`` uses.
 
@@ -41,7 +46,8 @@ class ProgressBar:
     """
 
     def __init__(self, description: str, total: int | None = None, *, enabled: bool = True,
-                 count: bool = False, detail: str | None = None, **fields: Any) -> None:
+                 count: bool = False, detail: str | None = None, console: Any = None,
+                 transient: bool = True, **fields: Any) -> None:
         self._bar: Any = None
         self._task: Any = None
         if not enabled:
@@ -62,7 +68,7 @@ class ProgressBar:
         if detail:
             columns.append(TextColumn(detail))
         columns.append(TimeElapsedColumn() if total is None else TimeRemainingColumn())
-        self._bar = Progress(*columns, console=Console(stderr=True), transient=True)
+        self._bar = Progress(*columns, console=console or Console(stderr=True), transient=transient)
         self._task = self._bar.add_task(description, total=total, **fields)
         self._bar.start()
 
@@ -71,10 +77,11 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.advance(self._task, steps)
 
-    def update(self, completed: float | None = None, **fields: Any) -> None:
-        """Set the steps done so far and the fields of ``detail``."""
+    def update(self, completed: float | None = None, *, description: str | None = None,
+               **fields: Any) -> None:
+        """Set the steps done so far, the description and the fields of ``detail``."""
         if self._bar is not None:
-            self._bar.update(self._task, completed=completed, **fields)
+            self._bar.update(self._task, completed=completed, description=description, **fields)
 
     def close(self) -> None:
         """Remove the bar (idempotent)."""

@@ -25,6 +25,7 @@ import numpy as np
 from icaxes.errors import InputError
 from icaxes.io.atomic import atomic_dir, atomic_file
 from icaxes.model import AxisModel
+from icaxes.progress import ProgressBar
 from icaxes.viz.figures import axis_skew_kurt, block_means, heatmap_data, write_figures
 
 #: top tokens listed per axis in axes.csv and index.html
@@ -525,21 +526,19 @@ def run_demo(output: str | Path, *, source: str = "glove-6b-50d",
         fit = fit_source(source, tmp / "model", progress=True, **fit_options)
         ica, pca = fit.ica, fit.pca
         fit_s = time.perf_counter() - t0
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(TextColumn("[bold]2/2[/] report: {task.description}"), BarColumn(),
-                      TimeElapsedColumn(), console=console, transient=False) as bar:
-            task = bar.add_task("starting", total=6 if explorer else 5)
+        total = 6 if explorer else 5
+        with ProgressBar("2/2 report: starting", total=total, count=True, console=console,
+                         transient=False) as bar:
 
             def step(msg: str) -> None:
-                bar.update(task, description=msg)
+                bar.update(description=f"2/2 report: {msg}")
                 if msg != "figures":
-                    bar.advance(task)
+                    bar.advance()
 
             run = {"source": source, "limit": limit, "seed": seed, "fit_seconds": round(fit_s, 1)}
             rep = build_report(ica, pca, tmp, name=source, scatter=scatter, seed=seed, run=run,
                                explorer=explorer, step=step, word=word)
-            bar.update(task, completed=bar.tasks[0].total, description="done")
+            bar.update(total, description="2/2 report: done")
         seconds = time.perf_counter() - t0
         rep.summary["seconds"] = round(seconds, 1)
         (tmp / "summary.json").write_text(json.dumps(rep.summary, indent=2, default=str),
