@@ -146,6 +146,27 @@ def test_registered_resolver_is_a_source_everywhere():
         del sources.RESOLVERS["ramp"]
 
 
+def test_a_named_source_gets_progress_and_clean_only_when_it_declares_them():
+    calls = []
+
+    def built(limit, **options):
+        calls.append(options)
+        return icaxes.Embeddings(["a", "b", "c"], np.eye(3, dtype=np.float32))
+
+    register_source(sources.Source("built-x", "trains on first use", "none", "none", built,
+                                   progress=True))
+    register_source(sources.Source("plain-x", "a plain table", "none", "none", built, cleanable=True))
+    try:
+        load_embeddings("built-x", progress=True)
+        load_embeddings("built-x")
+        load_embeddings("plain-x", progress=True, clean=True)
+        load_embeddings("plain-x", progress=True)
+        assert calls == [{"progress": True}, {"progress": False}, {"clean": True}, {}]
+    finally:
+        del sources.SOURCES["built-x"], sources.SOURCES["plain-x"]
+    assert sources.SOURCES["sgns-gcide"].progress  # the one built-in source that trains
+
+
 def test_text_encoders_come_from_the_grammar():
     from icaxes.io.encoders import text_encoder_for
 

@@ -240,7 +240,7 @@ def fashion_features(per_class: int = 100, *, split: str = "test", seed: int = 0
     return ImageSet(images[idx], labels[idx], emb)
 
 
-def fashion_embeddings(per_class: int = 100, *, progress: bool = True) -> Embeddings:
+def fashion_embeddings(per_class: int = 100, *, progress: bool = False) -> Embeddings:
     """The source ``fashion-mnist:N``: features of ``N`` test images per class, reduced.
 
     The EfficientNet-Lite0 features of :func:`fashion_features` (``10 N`` rows, dead channels

@@ -173,7 +173,7 @@ class _Sentences:
 
 def train_sgns(corpus: str = "gcide", *, vector_size: int = 300, window: int = 5, min_count: int = 5,
                negative: int = 5, sample: float = 1e-3, epochs: int = 5, seed: int = 0, workers: int = 1,
-               max_entries: int | None = None, progress: bool = True, use_cache: bool = True
+               max_entries: int | None = None, progress: bool = False, use_cache: bool = True
                ) -> Embeddings:
     """Train (or read from the cache) skip-gram vectors with negative sampling on a corpus.
 
@@ -191,7 +191,7 @@ def train_sgns(corpus: str = "gcide", *, vector_size: int = 300, window: int = 5
     max_entries : int, optional
         Use only about this many GCIDE entries (and WordNet glosses), spread over the corpus:
         a small slice for tests.
-    progress : bool
+    progress : bool, default False
         Show a progress bar over the words read (vocabulary pass and every epoch).
     use_cache : bool
         Read and write the user cache folder.
@@ -248,7 +248,7 @@ def train_sgns(corpus: str = "gcide", *, vector_size: int = 300, window: int = 5
     return Embeddings(tokens, vectors, counts.astype(np.float64), meta)
 
 
-def load_sgns_gcide(limit: int | None = None) -> Embeddings:
+def load_sgns_gcide(limit: int | None = None, *, progress: bool = False) -> Embeddings:
     """The built-in ``sgns-gcide`` source: :func:`train_sgns` with :data:`DEFAULTS` on GCIDE."""
-    emb = train_sgns("gcide", **DEFAULTS)
+    emb = train_sgns("gcide", **DEFAULTS, progress=progress)
     return emb if limit is None or limit >= len(emb) else emb.head(limit)

@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +44,12 @@ class Source:
     extra : str
         The icaxes extra that installs it (named in the error when it is missing).
     loader : callable
-        ``loader(limit)`` (or ``loader(limit, clean=...)``) returning :class:`Embeddings`.
+        ``loader(limit)`` returning :class:`Embeddings`, with ``clean=`` when ``cleanable`` and
+        ``progress=`` when ``progress`` is True.
     cleanable : bool
         Whether the loader takes ``clean=``.
+    progress : bool
+        Whether the loader takes ``progress=`` (it trains or encodes on its first use).
     lang : str, optional
         ISO 639-1 code of the language of its tokens (used to pair it with other languages).
     """
@@ -58,6 +62,8 @@ class Source:
     #: the loader takes ``clean=`` (sources with known junk tokens clean them by default)
     cleanable: bool = False
     lang: str | None = None
+    #: the loader takes ``progress=`` (a source built on first use shows its work when asked)
+    progress: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,10 +180,10 @@ def _load_chive_ja(limit: int | None, clean: bool = True) -> Embeddings:
     return cached_table("ja_ginza", lang="ja", extra="ja", source="chive-ja", clean=clean, limit=limit)
 
 
-def _load_sgns_gcide(limit: int | None) -> Embeddings:
+def _load_sgns_gcide(limit: int | None, progress: bool = False) -> Embeddings:
     from icaxes.io.sgns import load_sgns_gcide
 
-    return load_sgns_gcide(limit)
+    return load_sgns_gcide(limit, progress=progress)
 
 
 SOURCES: dict[str, Source] = {
@@ -190,7 +196,7 @@ SOURCES: dict[str, Source] = {
                        "wordfreq order)", "ja-ginza", "ja", _load_chive_ja, cleanable=True, lang="ja"),
     "sgns-gcide": Source("sgns-gcide", "English 300d skip-gram vectors trained with gensim on Debian's "
                          "dict-gcide (seeded, cached after the first run)", "gensim", "gensim",
-                         _load_sgns_gcide, lang="en"),
+                         _load_sgns_gcide, lang="en", progress=True),
 }
 
 #: prefix resolvers, keyed by the part of a source string before its first ``:``
@@ -204,8 +210,8 @@ def register_source(source: Source | Resolver) -> None:
     Parameters
     ----------
     source : Source or Resolver
-        A :class:`Source`: its ``loader`` is called as ``loader(limit)``, or
-        ``loader(limit, clean=...)`` when ``cleanable`` is True, and returns
+        A :class:`Source`: its ``loader`` is called as ``loader(limit)``, with ``clean=``
+        when ``cleanable`` and ``progress=`` when ``progress`` is True, and returns
         :class:`~icaxes.io.embeddings.Embeddings` in frequency order. A :class:`Resolver`:
         it reads every string ``PREFIX`` or ``PREFIX:ARGS``.
     """
@@ -473,8 +479,9 @@ def load_embeddings(source: str | os.PathLike[str] | SourceSpec = DEFAULT_SOURCE
         :func:`icaxes.io.filters.is_clean`). None (default) means the source's default: on for
         ``fasttext-fr`` and ``chive-ja`` (their spaCy tables then pick a clean word per row), off
         for the others. ``True`` elsewhere works like ``token_filter="clean"``.
-    progress : bool, default True
-        Show a progress bar while an encoder runs.
+    progress : bool, default False
+        Show a progress bar while an encoder runs or a built-in source is built (``sgns-gcide``
+        trains on its first use).
     allow_pickle : bool, default False
         Read gensim ``.kv``/``.model`` files, which are Python pickles: loading one can run
         code from the file, so pass True only for a file you trust. No other format needs it.
@@ -516,11 +523,11 @@ def load_embeddings(source: str | os.PathLike[str] | SourceSpec = DEFAULT_SOURCE
     else:
         if spec.kind == "named":
             src = SOURCES[spec.name]
+            options: dict[str, Any] = {"progress": progress} if src.progress else {}
             if src.cleanable and clean is not None:
-                emb = src.loader(limit, clean=clean)
+                options["clean"] = clean
                 clean = None  # done by the loader
-            else:
-                emb = src.loader(limit)
+            emb = src.loader(limit, **options)
         else:
             res = spec.resolver
             assert res is not None
