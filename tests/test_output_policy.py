@@ -149,19 +149,42 @@ def test_files_icaxes_adds_to_its_folder_are_its_own(tmp_path, glove_5k):
     assert (tmp_path / "mine" / "x").exists()
 
 
+def test_a_loaded_model_never_exports_over_its_own_folder(tmp_path, glove_5k):
+    from icaxes import AxisModel, fit_ica
+
+    fit_ica(glove_5k.head(400), n_components=5).save(tmp_path / "m")
+    model = AxisModel.load(tmp_path / "m")
+    assert model.folder == tmp_path / "m"
+    before = _tree(tmp_path)
+    for target, to in [(tmp_path / "m", "projector"), (tmp_path, "projector"),
+                       (tmp_path / "m" / "components.npy", "parquet"),
+                       (tmp_path / "m" / "tokens.json", "word2vec")]:
+        with pytest.raises(OutputError, match="the input"):
+            model.export(target, to)
+    assert _tree(tmp_path) == before
+    model.export(tmp_path / "m" / "axes.parquet", "parquet")  # a new file beside it is fine
+    assert (tmp_path / "m" / "axes.parquet").is_file() and AxisModel.load(tmp_path / "m").n_axes == 5
+
+
 @pytest.mark.parametrize("argv", [
     ["figures", "{model}", "-o", "{model}"],
     ["figures", "{model}", "-o", "{user}"],
+    ["figures", "{model}", "-o", "{model}/pca"],
     ["explore", "{model}", "-o", "{user}"],
     ["explore", "{model}", "-o", "{model}/ica/model.json"],
     ["demo", "-o", "{user}", "--limit", "500"],
     ["evaluate", "{model}", "-o", "{user}", "-t", "stability"],
     ["evaluate", "{model}", "-o", "{model}", "-t", "stability"],
+    ["evaluate", "{model}", "-o", "{model}/ica", "-t", "stability"],
+    ["explore", "{model}", "-o", "{model}/pca"],
     ["fit-array", "{npy}", "-o", "{user}"],
     ["transform", "{model}", "{npy}", "-o", "{npy}"],
     ["match", "{model}", "{model}", "-o", "{model}/run.json"],
+    ["match", "{model}", "{model}", "-o", "{model}/ica/model.json"],
+    ["transform", "{model}", "{npy}", "-o", "{model}/ica/components.npy"],
     ["universal", "{config}", "-o", "{user}"],
     ["export", "{model}", "-o", "{model}"],
+    ["export", "{model}", "-o", "{model}/ica"],
     ["export", "{model}", "--to", "word2vec", "-o", "{model}/run.json"],
 ], ids=lambda a: " ".join(a[:1] + a[2:3]))
 def test_every_command_writing_with_o_follows_the_policy(tmp_path, glove_5k, argv, capsys):

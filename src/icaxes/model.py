@@ -77,6 +77,12 @@ class AxisModel(HasVocabulary):
     categories : list of str or None, optional
         The WordNet category of each axis where one fits (see :mod:`icaxes.interpret.labels`).
 
+    Attributes
+    ----------
+    folder : Path or None
+        The folder :meth:`load` read the model from (None for a model made in memory): its
+        arrays may be memory maps of it, and :meth:`export` never writes over it.
+
     Raises
     ------
     InputError
@@ -97,6 +103,7 @@ class AxisModel(HasVocabulary):
     categories: list[str | None] | None = None
 
     def __post_init__(self) -> None:
+        self.folder: Path | None = None
         self._check()
         self._normalized: np.ndarray | None = None
         self._alpha: np.ndarray | None = None
@@ -253,6 +260,7 @@ class AxisModel(HasVocabulary):
         new = AxisModel(self.tokens, self.components, self.transform, self.method, self.frequencies,
                         meta, labels, categories)
         new._vocabulary, new._normalized, new._display_mask = self._vocabulary, self._normalized, mask
+        new.folder = self.folder  # the same arrays: still the folder's
         return new
 
     def with_display_rank(self, max_rank: int | None) -> AxisModel:
@@ -544,8 +552,10 @@ class AxisModel(HasVocabulary):
         parts = read_model_folder(path, mmap=mmap)
         est = estimator_from_arrays(parts.meta, parts.arrays, path)
         meta = parts.meta
-        return cls(parts.tokens, parts.components, est, meta["method"], parts.frequencies,
-                   meta.get("metadata") or {}, meta.get("labels"), meta.get("categories"))
+        model = cls(parts.tokens, parts.components, est, meta["method"], parts.frequencies,
+                    meta.get("metadata") or {}, meta.get("labels"), meta.get("categories"))
+        model.folder = path
+        return model
 
 
 def _lang(metadata: Any) -> str | None:

@@ -244,10 +244,11 @@ def write_report(ica: AxisModel, pca: AxisModel, output: str | Path, *, force: b
     """:func:`build_report` into ``output``, atomically: the folder appears only when complete.
 
     An existing ``output`` is replaced only under the output policy of :mod:`icaxes.io.atomic`
-    (``force`` and ``inputs`` as in :func:`~icaxes.io.atomic.atomic_dir`).
+    (``force`` and ``inputs`` as in :func:`~icaxes.io.atomic.atomic_dir`); the folders the
+    models were loaded from count as inputs too.
     """
     output = Path(output)
-    with atomic_dir(output, force=force, inputs=inputs) as tmp:
+    with atomic_dir(output, force=force, inputs=[*inputs, ica.folder, pca.folder]) as tmp:
         rep = build_report(ica, pca, tmp, **kwargs)
     return _moved(rep, tmp, output)
 

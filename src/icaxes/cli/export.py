@@ -36,12 +36,14 @@ def export(
     """Export MODEL's axis components for other tools (Projector, gensim/whatlies, parquet)."""
     from icaxes.cli.core import _model
     from icaxes.io.atomic import check_output_dir, check_output_file
+    from icaxes.io.model_format import ModelFolder
 
-    # the output policy, before the work: never the model folder itself, nor a file in it
+    # the output policy, before the work: never the model folder, nor a model folder in it
+    inputs = ModelFolder(model).input_paths()
     if to is ExportFormat.projector:
-        check_output_dir(output, inputs=[model])
+        check_output_dir(output, inputs=inputs)
     else:
-        check_output_file(output, inputs=[model], example=f"axes.{to.value}")
+        check_output_file(output, inputs=inputs, example=f"axes.{to.value}")
     m = _model(model, method)
     res = m.export(output, to.value, binary=binary, normalize=normalize, limit=limit)
     note = ""

@@ -542,13 +542,12 @@ def evaluate_source(source: str, output: str | Path, *, tasks: str | Sequence[st
     if isinstance(refits, bool) or not isinstance(refits, int) or refits < 1:
         raise ParameterError(f"refits (--refits) must be an integer of at least 1, got {refits!r}")
     from icaxes.io.atomic import atomic_dir, check_output_dir
+    from icaxes.io.model_format import ModelFolder
 
     output = Path(output)
-    inputs = [source, model_dir]
+    inputs = [source, *(ModelFolder(model_dir).input_paths() if model_dir is not None else [])]
     check_output_dir(output, inputs=inputs, force=force)
     if model_dir is not None:
-        from icaxes.io.model_format import ModelFolder
-
         ica, pca = ModelFolder(model_dir).load("ica"), ModelFolder(model_dir).load("pca")
         raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
         sp = Spaces(list(ica.tokens), raw.astype(np.float32), ica, pca)

@@ -116,7 +116,8 @@ def export(model: AxisModel, path: str | os.PathLike[str], to: str = "projector"
         On an unknown format, a bad ``limit``, or word2vec tokens that collide once their
         whitespace is replaced.
     OutputError
-        If the output cannot be written.
+        If the output cannot be written, or would replace or hold the folder the model was
+        loaded from (:attr:`AxisModel.folder <icaxes.model.AxisModel>`).
     """
     if to not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {to!r}; choose one of {', '.join(EXPORT_FORMATS)}")
@@ -128,14 +129,16 @@ def export(model: AxisModel, path: str | os.PathLike[str], to: str = "projector"
     values = model.normalized[:n] if normalize else np.asarray(model.components[:n])
     values = np.ascontiguousarray(values, dtype=np.float32)
     path = Path(path)
+    inputs = [model.folder]  # a loaded model's folder is its input: never written over
     if to == "projector":
-        return _projector(model, path, values, normalize)
+        return _projector(model, path, values, normalize, inputs)
     if to == "word2vec":
-        return _word2vec(model.tokens[:n], values, path, binary)
-    return _parquet(model, path, values)
+        return _word2vec(model.tokens[:n], values, path, binary, inputs)
+    return _parquet(model, path, values, inputs)
 
 
-def _projector(model: AxisModel, path: Path, values: np.ndarray, normalize: bool) -> ExportResult:
+def _projector(model: AxisModel, path: Path, values: np.ndarray, normalize: bool,
+               inputs: list[Path | None]) -> ExportResult:
     n, k = values.shape
     tokens = model.tokens[:n]
     labels = model.labels or [str(a) for a in range(k)]
@@ -147,7 +150,7 @@ def _projector(model: AxisModel, path: Path, values: np.ndarray, normalize: bool
     name = f"icaxes {model.method.upper()} of {model.metadata.get('source', 'embeddings')}"
     if normalize:
         name += " (unit rows)"
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, inputs=inputs) as tmp:
         with open(tmp / "tensor.tsv", "w", encoding="utf-8", newline="\n") as fh:
             np.savetxt(fh, values, fmt="%.6g", delimiter="\t")
         with open(tmp / "metadata.tsv", "w", encoding="utf-8", newline="\n") as fh:
@@ -198,10 +201,11 @@ def word2vec_tokens(tokens: Sequence[str]) -> tuple[list[str], int]:
     return out, changed
 
 
-def _word2vec(tokens: Sequence[str], values: np.ndarray, path: Path, binary: bool) -> ExportResult:
+def _word2vec(tokens: Sequence[str], values: np.ndarray, path: Path, binary: bool,
+              inputs: list[Path | None]) -> ExportResult:
     safe, changed = word2vec_tokens(tokens)
     n, k = values.shape
-    with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+    with atomic_file(path, inputs=inputs) as tmp, open(tmp, "wb") as fh:
         fh.write(f"{n} {k}\n".encode())
         little = values.astype("<f4", copy=False)
         for i, tok in enumerate(safe):
@@ -215,7 +219,7 @@ def _word2vec(tokens: Sequence[str], values: np.ndarray, path: Path, binary: boo
     return ExportResult(path, [path], n, k, changed)
 
 
-def _parquet(model: AxisModel, path: Path, values: np.ndarray) -> ExportResult:
+def _parquet(model: AxisModel, path: Path, values: np.ndarray, inputs: list[Path | None]) -> ExportResult:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -228,6 +232,6 @@ def _parquet(model: AxisModel, path: Path, values: np.ndarray) -> ExportResult:
     meta = {"icaxes": json.dumps({"method": model.method, "labels": model.labels,
                                   "source": str(model.metadata.get("source", ""))}, ensure_ascii=False)}
     table = pa.table(cols).replace_schema_metadata(meta)
-    with atomic_file(path) as tmp:
+    with atomic_file(path, inputs=inputs) as tmp:
         pq.write_table(table, tmp)
     return ExportResult(path, [path], n, k, 0)

@@ -412,6 +412,11 @@ class ModelFolder:
         return (any((self.path / m).is_dir() for m in METHODS)
                 or (self.path / "model.json").is_file())
 
+    def input_paths(self) -> list[Path]:
+        """The folder and each model folder in it: what a command reading it must not write over
+        (``-o MODEL/ica`` would otherwise replace the ICA model, which icaxes wrote)."""
+        return [self.path, *dict.fromkeys(self.model_dir(m) for m in METHODS)]
+
     def model_dir(self, method: str = "ica") -> Path:
         """The folder of the ``method`` model: ``DIR/method`` in a fitted folder, else ``DIR``."""
         if method not in METHODS:

@@ -546,12 +546,14 @@ def figures_of_folder(model_dir: str | Path, output: str | Path, *,
         The files written, under ``output``.
     """
     from icaxes.io.atomic import atomic_dir, check_output_dir
+    from icaxes.io.model_format import ModelFolder
     from icaxes.model import load_model
 
     if scatter is not None and len(scatter) != 2:
         raise InputError(f"--scatter needs exactly two axes (give it twice), got {len(scatter)}")
     model_dir, output = Path(model_dir), Path(output)
-    check_output_dir(output, inputs=[model_dir], force=force)
+    inputs = ModelFolder(model_dir).input_paths()
+    check_output_dir(output, inputs=inputs, force=force)
     ica, pca = load_model(model_dir, "ica"), load_model(model_dir, "pca")
     # read both from other words: labels are recomputed, the same everywhere
     ica, pca = ica.with_display_rank(max_rank), pca.with_display_rank(max_rank)
@@ -570,10 +572,10 @@ def figures_of_folder(model_dir: str | Path, output: str | Path, *,
     if report:
         from icaxes.report import write_report
 
-        rep = write_report(ica, pca, output, force=force, inputs=[model_dir], name=name,
+        rep = write_report(ica, pca, output, force=force, inputs=inputs, name=name,
                            scatter=pair, n_axes=n_axes)
         return [p for ps in rep.figures.values() for p in ps] + [rep.index_html]
-    with atomic_dir(output, force=force, inputs=[model_dir]) as tmp:
+    with atomic_dir(output, force=force, inputs=inputs) as tmp:
         paths = write_figures(ica, pca, tmp, n_axes=n_axes, scatter=pair,
                               projection_axes=projection_axes, name=name)
     return [output / p.name for ps in paths.values() for p in ps]
