@@ -162,6 +162,11 @@ def test_a_loaded_model_never_exports_over_its_own_folder(tmp_path, glove_5k):
         with pytest.raises(OutputError, match="the input"):
             model.export(target, to)
     assert _tree(tmp_path) == before
+    from icaxes.explorer import write_explorer
+
+    with pytest.raises(OutputError, match="the input"):
+        write_explorer([("m", model)], tmp_path / "m" / "model.json")
+    assert _tree(tmp_path) == before
     model.export(tmp_path / "m" / "axes.parquet", "parquet")  # a new file beside it is fine
     assert (tmp_path / "m" / "axes.parquet").is_file() and AxisModel.load(tmp_path / "m").n_axes == 5
 

@@ -100,10 +100,16 @@ def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits |
     >>> write_explorer([("glove", {"ica": fit_ica(emb), "pca": fit_pca(emb)})],
     ...                "explorer.html")                               # doctest: +SKIP
     """
+    from icaxes.explorer.data import normalize_models
+    from icaxes.io.atomic import check_output_file
+
+    path = Path(path)
+    # the folders the models were loaded from are inputs: never a file of theirs
+    folders = [m.folder for _, variants in normalize_models(models) for m in variants.values()]
+    check_output_file(path, inputs=folders, example="explorer.html")
     text = build_page(models, limits=limits, pairs=pairs, stability=stability, title=title,
                       matching=matching)
-    path = Path(path)
-    with atomic_file(path) as tmp:
+    with atomic_file(path, inputs=folders) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
 
