@@ -171,6 +171,22 @@ def test_a_loaded_model_never_exports_over_its_own_folder(tmp_path, glove_5k):
     assert (tmp_path / "m" / "axes.parquet").is_file() and AxisModel.load(tmp_path / "m").n_axes == 5
 
 
+def test_a_model_of_a_fitted_folder_never_exports_over_its_sibling(tmp_path, glove_5k):
+    from icaxes.fitting import fit_source
+
+    emb = glove_5k.head(300)
+    path = tmp_path / "e.vec"
+    path.write_text("\n".join(t + " " + " ".join(f"{v:.5g}" for v in r)
+                              for t, r in zip(emb.tokens, emb.vectors, strict=True)) + "\n", encoding="utf-8")
+    fit_source(str(path), tmp_path / "fit", n_components=5)
+    ica = icaxes.load_model(tmp_path / "fit", "ica")
+    assert ica.input_folders == [tmp_path / "fit", tmp_path / "fit" / "ica", tmp_path / "fit" / "pca"]
+    before = _tree(tmp_path)
+    with pytest.raises(OutputError, match="the input"):
+        ica.export(tmp_path / "fit" / "pca", "projector")
+    assert _tree(tmp_path) == before
+
+
 @pytest.mark.parametrize("argv", [
     ["figures", "{model}", "-o", "{model}"],
     ["figures", "{model}", "-o", "{user}"],

@@ -81,7 +81,8 @@ class AxisModel(HasVocabulary):
     ----------
     folder : Path or None
         The folder :meth:`load` read the model from (None for a model made in memory): its
-        arrays may be memory maps of it, and :meth:`export` never writes over it.
+        arrays may be memory maps of it, and :meth:`export` never writes over it (nor over
+        the fitted folder holding it, see :attr:`input_folders`).
 
     Raises
     ------
@@ -113,6 +114,17 @@ class AxisModel(HasVocabulary):
 
             labels = token_labels([self.top_tokens(k, 3) for k in range(self.n_axes)])
             self.labels = [lab.label for lab in labels]
+
+    @property
+    def input_folders(self) -> list[Path]:
+        """The folders a writer given this model must not write over: :attr:`folder` and, when
+        it is ``ica/`` or ``pca/`` of a fitted folder, that folder and its other model."""
+        if self.folder is None:
+            return []
+        parent = ModelFolder(self.folder.parent)
+        if self.folder.name in parent.methods:
+            return parent.input_paths()
+        return [self.folder]
 
     #: the decompositions a model can hold (those of the model folder format)
     METHODS = METHODS

@@ -248,7 +248,7 @@ def write_report(ica: AxisModel, pca: AxisModel, output: str | Path, *, force: b
     models were loaded from count as inputs too.
     """
     output = Path(output)
-    with atomic_dir(output, force=force, inputs=[*inputs, ica.folder, pca.folder]) as tmp:
+    with atomic_dir(output, force=force, inputs=[*inputs, *ica.input_folders, *pca.input_folders]) as tmp:
         rep = build_report(ica, pca, tmp, **kwargs)
     return _moved(rep, tmp, output)
 

@@ -105,7 +105,8 @@ def write_explorer(models: ModelsLike, path: str | Path, *, limits: PageLimits |
 
     path = Path(path)
     # the folders the models were loaded from are inputs: never a file of theirs
-    folders = [m.folder for _, variants in normalize_models(models) for m in variants.values()]
+    folders = [f for _, variants in normalize_models(models) for m in variants.values()
+               for f in m.input_folders]
     check_output_file(path, inputs=folders, example="explorer.html")
     text = build_page(models, limits=limits, pairs=pairs, stability=stability, title=title,
                       matching=matching)

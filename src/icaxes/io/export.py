@@ -129,7 +129,7 @@ def export(model: AxisModel, path: str | os.PathLike[str], to: str = "projector"
     values = model.normalized[:n] if normalize else np.asarray(model.components[:n])
     values = np.ascontiguousarray(values, dtype=np.float32)
     path = Path(path)
-    inputs = [model.folder]  # a loaded model's folder is its input: never written over
+    inputs: list[Path | None] = list(model.input_folders)  # a loaded model's folders: never written over
     if to == "projector":
         return _projector(model, path, values, normalize, inputs)
     if to == "word2vec":
