@@ -129,7 +129,7 @@ def export(model: AxisModel, path: str | os.PathLike[str], to: str = "projector"
     values = model.normalized[:n] if normalize else np.asarray(model.components[:n])
     values = np.ascontiguousarray(values, dtype=np.float32)
     path = Path(path)
-    inputs: list[Path | None] = list(model.input_folders)  # a loaded model's folders: never written over
+    inputs = model.input_folders  # a loaded model's folders: never written over
     if to == "projector":
         return _projector(model, path, values, normalize, inputs)
     if to == "word2vec":
@@ -138,7 +138,7 @@ def export(model: AxisModel, path: str | os.PathLike[str], to: str = "projector"
 
 
 def _projector(model: AxisModel, path: Path, values: np.ndarray, normalize: bool,
-               inputs: list[Path | None]) -> ExportResult:
+               inputs: list[Path]) -> ExportResult:
     n, k = values.shape
     tokens = model.tokens[:n]
     labels = model.labels or [str(a) for a in range(k)]
@@ -202,7 +202,7 @@ def word2vec_tokens(tokens: Sequence[str]) -> tuple[list[str], int]:
 
 
 def _word2vec(tokens: Sequence[str], values: np.ndarray, path: Path, binary: bool,
-              inputs: list[Path | None]) -> ExportResult:
+              inputs: list[Path]) -> ExportResult:
     safe, changed = word2vec_tokens(tokens)
     n, k = values.shape
     with atomic_file(path, inputs=inputs) as tmp, open(tmp, "wb") as fh:
@@ -219,7 +219,7 @@ def _word2vec(tokens: Sequence[str], values: np.ndarray, path: Path, binary: boo
     return ExportResult(path, [path], n, k, changed)
 
 
-def _parquet(model: AxisModel, path: Path, values: np.ndarray, inputs: list[Path | None]) -> ExportResult:
+def _parquet(model: AxisModel, path: Path, values: np.ndarray, inputs: list[Path]) -> ExportResult:
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -415,7 +415,7 @@ class ModelFolder:
     def input_paths(self) -> list[Path]:
         """The folder and each model folder in it: what a command reading it must not write over
         (``-o MODEL/ica`` would otherwise replace the ICA model, which icaxes wrote)."""
-        return [self.path, *dict.fromkeys(self.model_dir(m) for m in METHODS)]
+        return list(dict.fromkeys([self.path, *(self.model_dir(m) for m in METHODS)]))
 
     def model_dir(self, method: str = "ica") -> Path:
         """The folder of the ``method`` model: ``DIR/method`` in a fitted folder, else ``DIR``."""
