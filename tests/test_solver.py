@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
+from threadpoolctl import threadpool_limits
 
 import icaxes
 from icaxes import ICA
@@ -72,6 +73,18 @@ def test_thread_count_does_not_change_the_result(glove_5k):
     one = fastica_symmetric(Z, w_init=W0, max_iter=200, tol=1e-8, n_threads=1)
     two = fastica_symmetric(Z, w_init=W0, max_iter=200, tol=1e-8, n_threads=2)
     np.testing.assert_array_equal(one.unmixing, two.unmixing)
+
+
+def test_whitening_has_the_same_bits_on_any_blas_thread_count():
+    # at 300 dimensions a threaded LAPACK eigh rounds differently on 1 and 2 threads, which is
+    # enough to move a fit to a neighbouring fixed point; the whitening runs it on one thread
+    X = icaxes.load_embeddings("fasttext-fr", limit=3000).vectors
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = fit_whitening(X)
+    with threadpool_limits(limits=2, user_api="blas"):
+        two = fit_whitening(X)
+    np.testing.assert_array_equal(one.eigenvalues, two.eigenvalues)
+    np.testing.assert_array_equal(one.matrix, two.matrix)
 
 
 def test_quasi_newton_lands_on_the_fixed_point_solution(laplace_mixture):

@@ -101,13 +101,13 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg.blas import daxpy as _axpy
 from scipy.linalg.lapack import dgesv as _gesv
-from threadpoolctl import ThreadpoolController
 
+from icaxes.decompose.blas import blas_single_thread as _blas_single_thread
 from icaxes.params import MAX_ITER, TOL
 
 #: Version of the solver and its start point: bump it whenever either changes the axes a fit
 #: returns, so that caches of fitted models (``icaxes evaluate``, ``icaxes universal``) refit.
-SOLVER_VERSION = 3
+SOLVER_VERSION = 4
 
 #: rows per chunk of the fused pass: Y (chunk x k float32) stays in L2 for k <= 300
 CHUNK_ROWS = 2048
@@ -177,17 +177,6 @@ class SolverResult:
     n_iter: int
     change: float
     converged: bool
-
-
-_CONTROLLER: ThreadpoolController | None = None
-
-
-def _blas_single_thread():
-    """Context limiting BLAS to one thread (the controller is built once: it scans libraries)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def symmetric_decorrelation(W: np.ndarray) -> np.ndarray:

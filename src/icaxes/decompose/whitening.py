@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from icaxes.decompose.blas import blas_single_thread
 from icaxes.errors import DegenerateDataError
 
 #: rows per chunk when accumulating the covariance (about 8 MB of float64 at d=300)
@@ -95,7 +96,9 @@ def whitening_from_moments(mean: np.ndarray, cov: np.ndarray,
     from icaxes.params import resolve_n_components
 
     d = cov.shape[0]
-    eigenvalues, eigenvectors = np.linalg.eigh(cov)
+    # on one thread: a threaded eigh rounds differently with the number of cores (blas.py)
+    with blas_single_thread():
+        eigenvalues, eigenvectors = np.linalg.eigh(cov)
     order = np.argsort(eigenvalues)[::-1]
     eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
     k = resolve_n_components(n_components, eigenvalues)
