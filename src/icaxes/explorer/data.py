@@ -30,7 +30,7 @@ import numpy as np
 
 from icaxes.errors import InputError
 from icaxes.model import AxisModel
-from icaxes.universal.matching import MATCHERS, axis_correlations
+from icaxes.universal.matching import MATCHERS
 
 #: one model entry: an AxisModel, or a mapping method -> AxisModel over the same tokens
 ModelEntry = AxisModel | Mapping[str, AxisModel]
@@ -322,37 +322,27 @@ def _model_data(name: str, variants: dict[str, AxisModel], limits: PageLimits,
     return data, rows
 
 
-def _as_pairs(given: Any, swap: bool) -> tuple[list[tuple[str, str]], np.ndarray | None, str]:
-    """(token_a, token_b) pairs, optional weights and a name, from a Pairs object or tuples."""
+def _page_pairs(a: AxisModel, b: AxisModel, given: Any | None, swap: bool) -> tuple[Any, str]:
+    """The pairs the page matches ``a`` and ``b`` over, and how the page names them.
+
+    ``given`` is a :class:`~icaxes.universal.pairs.Pairs` or ``(token_a, token_b)`` tuples
+    (``swap``: given from ``b`` to ``a``); None matches over the tokens both models have. Pairs
+    naming a token either model lacks are dropped; the others keep their weights.
+    """
+    from icaxes.universal.pairs import Pairs, same_token_pairs
+
+    if given is None:
+        return same_token_pairs(a, b), "shared tokens"
     name = "translation pairs"
-    if hasattr(given, "source") and hasattr(given, "target"):  # icaxes.universal.pairs.Pairs
-        items = list(zip(given.source, given.target, strict=True))
-        weights = np.asarray(getattr(given, "weights", np.ones(len(items))), dtype=np.float64)
-        meta = getattr(given, "metadata", None)
-        if isinstance(meta, dict) and meta.get("name"):
-            name = f"pairs ({meta['name']})"
+    if isinstance(given, Pairs):
+        if given.metadata.get("name"):
+            name = f"pairs ({given.metadata['name']})"
     else:
-        items, weights = [(str(x), str(y)) for x, y in given], None
-    return ([(y, x) for x, y in items] if swap else items), weights, name
-
-
-def _pair_rows(a: AxisModel, b: AxisModel,
-               given: tuple[list[tuple[str, str]], np.ndarray | None, str] | None,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
-    if given is not None:
-        items, weights, name = given
-        keep, ia, ib = [], [], []
-        for i, (ta, tb) in enumerate(items):
-            ra, rb = a.index.get(ta), b.index.get(tb)
-            if ra is not None and rb is not None:
-                keep.append(i)
-                ia.append(ra)
-                ib.append(rb)
-        w = None if weights is None else weights[np.asarray(keep, dtype=np.int64)]
-        return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64), w, name
-    shared = [t for t in a.tokens if t in b.index]
-    return (np.asarray([a.index[t] for t in shared], dtype=np.int64),
-            np.asarray([b.index[t] for t in shared], dtype=np.int64), None, "shared tokens")
+        items = [(str(x), str(y)) for x, y in given]
+        given = Pairs([x for x, _ in items], [y for _, y in items], np.ones(len(items)))
+    if swap:
+        given = given.swapped()
+    return given.restrict(a, b, reweight=False), name
 
 
 #: how the page names each matching method
@@ -365,28 +355,28 @@ def _matches(models: list[tuple[str, dict[str, AxisModel]]], pairs: PairsLike | 
     """Match the axes of the first model with those of every other model, per method."""
     if matching not in MATCHERS:
         raise InputError(f"unknown matching {matching!r}; use one of {', '.join(MATCHERS)}")
-    match = MATCHERS[matching]
+    from icaxes.universal.pipeline import match_models
+
     out = []
     ref_name, ref = models[0]
     for name, variants in models[1:]:
-        given = None
+        given, swap = None, False
         if pairs and (ref_name, name) in pairs:
-            given = _as_pairs(pairs[(ref_name, name)], swap=False)
+            given = pairs[(ref_name, name)]
         elif pairs and (name, ref_name) in pairs:
-            given = _as_pairs(pairs[(name, ref_name)], swap=True)
+            given, swap = pairs[(name, ref_name)], True
         for meth in ref:
             if meth not in variants:
                 continue
             a, b = ref[meth], variants[meth]
-            ia, ib, w, how = _pair_rows(a, b, given)
-            if ia.size < 3:
+            over, how = _page_pairs(a, b, given, swap)
+            if len(over) < 3:
                 continue
-            corr = axis_correlations(np.asarray(a.components)[ia], np.asarray(b.components)[ib], w)
-            r, c = match(corr)
-            out.append({"a": ref_name, "b": name, "method": meth, "pairs": int(ia.size), "by": how,
+            m = match_models(a, b, over, matching=matching)
+            out.append({"a": ref_name, "b": name, "method": meth, "pairs": m.n_pairs, "by": how,
                         "matching": matching, "matching_name": MATCHING_NAMES[matching],
-                        "rows": [int(i) for i in r], "cols": [int(j) for j in c],
-                        "r": _round(corr[r, c], 4)})
+                        "rows": [int(i) for i in m.rows], "cols": [int(j) for j in m.cols],
+                        "r": _round(m.r, 4)})
     return out
 
 

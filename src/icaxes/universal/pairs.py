@@ -179,6 +179,10 @@ class Pairs:
         rb = np.fromiter((ib[t] for t in self.target), dtype=np.int64, count=len(self))
         return ra, rb
 
+    def swapped(self) -> Pairs:
+        """The same pairs read the other way: the targets become the sources (weights kept)."""
+        return Pairs(self.target, self.source, self.weights, dict(self.report), dict(self.metadata))
+
     def shuffled(self, seed: int | np.random.Generator | None) -> Pairs:
         """The same pairs with the targets permuted (a null model that breaks the pairing)."""
         rng = np.random.default_rng(seed)
