@@ -545,10 +545,11 @@ def evaluate_source(source: str, output: str | Path, *, tasks: str | Sequence[st
     from icaxes.io.model_format import ModelFolder
 
     output = Path(output)
-    inputs = [source, *(ModelFolder(model_dir).input_paths() if model_dir is not None else [])]
+    given = ModelFolder(model_dir) if model_dir is not None else None
+    inputs = [source, *(given.input_paths() if given is not None else [])]
     check_output_dir(output, inputs=inputs, force=force)
-    if model_dir is not None:
-        ica, pca = ModelFolder(model_dir).load("ica"), ModelFolder(model_dir).load("pca")
+    if given is not None:
+        ica, pca = given.load("ica"), given.load("pca")
         raw = ica.transform.inverse_transform(np.asarray(ica.components, dtype=np.float64))
         sp = Spaces(list(ica.tokens), raw.astype(np.float32), ica, pca)
         described = str(model_dir)
@@ -587,10 +588,8 @@ def evaluate_source(source: str, output: str | Path, *, tasks: str | Sequence[st
                                           seed=seed, progress=progress)
                 write(df, "stability", f"ICA axis stability (unstable below {res.threshold})")
                 stability_figure(df, res.threshold, tmp)
-                from icaxes.io.model_format import ModelFolder
-
-                folder = ModelFolder(model_dir if model_dir is not None else tmp / "model")
-                if model_dir is None:
+                folder = given if given is not None else ModelFolder(tmp / "model")
+                if given is None:
                     folder.save({"ica": sp.ica, "pca": sp.pca})
                 res.save(folder.path)  # into the ICA model's folder (ModelFolder.stability_path)
                 meta["unstable axes"] = res.unstable
