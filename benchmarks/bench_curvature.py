@@ -1,0 +1,217 @@
+"""The curvature of the log cosh objective along the solver's path (why FastICA "drifts").
+
+A design study for issue 16, item 3 ("fewer iterations where FastICA drifts"), not a race.
+It whitens the rows as ``ICA`` does, runs the solver from scikit-learn's start for the seed
+and stops it after each of ``--at`` passes (and once at convergence, tol 1e-10). At each of
+those rotations it prints:
+
+- the convergence criterion there (scikit-learn's, exact);
+- the extreme eigenvalues of the Hessian of the signed objective ``sum_i s_i E[log cosh y_i]``
+  on the orthogonal group, preconditioned by the exact Hessian diagonal the solver uses
+  (``D^{-1/2} H D^{-1/2}``; Lanczos through scipy's ``eigsh`` on exact Hessian-vector
+  products, each one pass's worth of GEMMs over the rows), so ``largest / smallest`` is the
+  condition number that L-BFGS (or CG) with that preconditioner faces; a negative smallest
+  eigenvalue means the rotation is not near a minimum (a saddle region);
+- which axes set the criterion there: the weakness rank (0 = the least non-Gaussian, by
+  ``|E[y g(y)] - E[g'(y)]|``) of the rows with the largest FastICA step, and the share of the
+  step's squared size in planes of two of the ``--weak`` weakest axes, of one, or of none
+  (whether a block solve of the weak axes could cut the passes);
+- with ``--newton``, the passes a truncated Newton method needs from that rotation to tol 1e-10
+  (or ``--newton-budget`` passes): preconditioned CG on the exact Hessian-vector products,
+  Eisenstat-Walker forcing ``min(0.5, sqrt|g|)``, stopped at negative curvature, and the
+  solver's Cayley step with its trapezoid check; each Hessian-vector product counted as one
+  pass (``Y = Z W^T`` kept in memory for the inner loop; without it a product costs 1.5).
+
+Hessian of ``phi(W) = sum_i s_i E[G(y_i)]``, ``y = W z``, along skew ``D, E`` at ``W``
+(second-order expansion of ``exp(D) W``)::
+
+    H[D, E] = sum_i s_i E[g'(y_i) (D y)_i (E y)_i] + tr(N^T (D E + E D)) / 2,  N = diag(s) M
+
+with ``M_ij = E[g(y_i) y_j]``: the first term is two GEMMs over the rows, the second k x k.
+
+Usage::
+
+    python benchmarks/bench_curvature.py fasttext-fr --rows 20000 --seed 0 --at 400 --newton
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+class Curvature:
+    """Gradient, exact diagonal and Hessian-vector products of the signed objective at ``W``."""
+
+    def __init__(self, Z: np.ndarray, W: np.ndarray, coords) -> None:
+        n = Z.shape[0]
+        self.Z, self.W, self.co = Z, W, coords
+        self.Y = Z @ W.T.astype(Z.dtype)
+        T = np.tanh(self.Y)
+        self.C = (T.T @ Z).astype(np.float64) / n
+        self.a = 1.0 - np.mean(T * T, axis=0, dtype=np.float64)
+        self.M = (T.T @ self.Y).astype(np.float64) / n
+        self.s = np.where(self.a - np.diag(self.M) > 0, 1.0, -1.0)
+        self.N = self.s[:, None] * self.M
+        self.gp = 1.0 - T * T
+        P = (self.gp.T @ (self.Y * self.Y)).astype(np.float64) / n  # E[g'(y_i) y_j^2]
+        co, m = coords, np.diag(self.M)
+        i, j = co.i, co.j
+        self.h = 0.5 * (self.s[i] * P[i, j] + self.s[j] * P[j, i] - self.s[i] * m[i] - self.s[j] * m[j])
+        self.products = 0
+
+    def half_skew(self, A: np.ndarray) -> np.ndarray:
+        """The solver's coordinates of ``skew(A)``: ``(A_ij - A_ji) / 2`` on the strict upper triangle."""
+        return 0.5 * (A[self.co.i, self.co.j] - A[self.co.j, self.co.i])
+
+    @property
+    def gradient(self) -> np.ndarray:
+        return self.half_skew(self.N)
+
+    def hv(self, v: np.ndarray) -> np.ndarray:
+        """Hessian times ``v`` in the solver's half units (``hv(e_ij) . e_ij`` is ``h_ij``)."""
+        self.products += 1
+        D = self.co.matrix(v)
+        U = self.Y @ D.T.astype(self.Y.dtype)
+        U *= self.gp
+        A = self.s[:, None] * ((U.T @ self.Y).astype(np.float64) / self.Z.shape[0])
+        return self.half_skew(A + 0.5 * (D.T @ self.N + self.N @ D.T))
+
+
+def spectrum(cur: Curvature, tol: float = 1e-4) -> dict:
+    """Smallest and largest eigenvalues of the diagonally preconditioned Hessian (Lanczos)."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    r = 1.0 / np.sqrt(np.maximum(cur.h, 1e-12))
+    op = LinearOperator((r.size, r.size), matvec=lambda v: cur.hv(np.ravel(v) * r) * r, dtype=np.float64)
+    before = cur.products
+    low = eigsh(op, k=4, which="SA", tol=tol, maxiter=5000, return_eigenvectors=False)
+    high = eigsh(op, k=1, which="LA", tol=1e-3, return_eigenvectors=False)
+    low = sorted(float(x) for x in low)
+    # the condition number of a positive definite Hessian; None where it is indefinite
+    condition = float(high[0] / low[0]) if low[0] > 0 else None
+    return {"smallest": low, "largest": float(high[0]), "condition": condition,
+            "min_diagonal": float(cur.h.min()), "products": cur.products - before}
+
+
+def weak_axes(cur: Curvature, m: int) -> dict:
+    """Where the FastICA step at ``W`` is large: weakness ranks of its worst rows, shares by plane."""
+    K = cur.M - np.diag(cur.a)
+    d = np.diag(K)
+    Ks = np.sign(d)[:, None] * K
+    omega2 = ((Ks - Ks.T) / (np.abs(d)[:, None] + np.abs(d)[None, :])) ** 2
+    rank = np.empty(d.size, dtype=np.int64)
+    rank[np.argsort(np.abs(cur.a - np.diag(cur.M)), kind="stable")] = np.arange(d.size)
+    worst = np.argsort(-omega2.sum(axis=1), kind="stable")[:10]
+    weak = rank < m
+    total = float(omega2.sum())
+    return {"worst_rows_weakness_rank": [int(rank[i]) for i in worst], "weak": m,
+            "share_weak_weak": round(float(omega2[np.ix_(weak, weak)].sum()) / total, 3),
+            "share_weak_other": round(2 * float(omega2[np.ix_(weak, ~weak)].sum()) / total, 3),
+            "share_other_other": round(float(omega2[np.ix_(~weak, ~weak)].sum()) / total, 3)}
+
+
+def truncated_newton(Z: np.ndarray, W: np.ndarray, budget: int, tol: float = 1e-10) -> dict:
+    """Passes (outer passes + Hessian-vector products) from ``W`` to ``tol`` by truncated Newton."""
+    import icaxes.decompose.solver as S
+
+    co = S._SkewCoords(W.shape[0])
+    cur = Curvature(Z, W, co)
+    passes, products, negative = 0, 0, 0
+    while True:
+        _, change = S._fastica_update(cur.W, cur.C, cur.a)
+        if change < tol or passes + products >= budget:
+            break
+        g, h = cur.gradient, np.maximum(cur.h, S.LAMBDA_MIN)
+        gn = float(np.linalg.norm(g))
+        d, r = np.zeros_like(g), -g
+        z = r / h
+        p, rz = z.copy(), float(r @ z)
+        for it in range(200):
+            Hp = cur.hv(p)
+            products += 1
+            curv = float(p @ Hp)
+            if curv <= 0:  # negative curvature: keep what CG has (or the preconditioned gradient)
+                negative += 1
+                if it == 0:
+                    d = -g / h
+                break
+            alpha = rz / curv
+            d += alpha * p
+            r -= alpha * Hp
+            if np.linalg.norm(r) < min(0.5, np.sqrt(gn)) * gn:
+                break
+            z = r / h
+            rz, rz_old = float(r @ z), rz
+            p = z + (rz / rz_old) * p
+        step = 1.0
+        while True:
+            nxt = Curvature(Z, S._cayley_apply(co.matrix(step * d), cur.W), co)
+            passes += 1
+            g_new = nxt.half_skew(cur.s[:, None] * nxt.M)
+            if step * float(np.dot(g + g_new, d)) > 0 and step > S.MIN_STEP:
+                step *= 0.5
+                continue
+            break
+        cur = nxt
+    return {"passes": passes, "products": products, "total": passes + products, "change": change,
+            "converged": change < tol, "negative_curvature_stops": negative}
+
+
+def main() -> None:
+    import icaxes.decompose.solver as S
+    from bench_solvers import load
+    from icaxes import ICA
+    from icaxes.decompose.whitening import apply_affine, fit_whitening
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", help="an icaxes source (fasttext-fr, chive-ja, use:en:20000, ...)")
+    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--at", default="", help="passes to stop after, comma-separated (and at convergence)")
+    parser.add_argument("--newton", action="store_true", help="also run truncated Newton from each rotation")
+    parser.add_argument("--newton-budget", type=int, default=1000)
+    parser.add_argument("--weak", type=int, default=40, help="how many of the weakest axes form the block")
+    parser.add_argument("--no-spectrum", action="store_true", help="skip the Lanczos eigenvalues")
+    parser.add_argument("--out", help="also write the rows as JSON here")
+    args = parser.parse_args()
+
+    X = load(args.data, args.rows)
+    white = fit_whitening(X)
+    Z = apply_affine(X, white.mean, white.matrix, np.float32)
+    k = Z.shape[1]
+    start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
+    w_init = ICA(random_state=args.seed)._w_inits(k, start_signs)[0]  # what ICA.fit starts from
+    co = S._SkewCoords(k)
+    print(f"{args.data}: {Z.shape[0]} x {k} whitened rows, seed {args.seed}", flush=True)
+    full = S.fastica_symmetric(Z, w_init=w_init, tol=1e-10, max_iter=10000)
+    stops = [int(x) for x in args.at.split(",") if x] + [full.n_iter]
+    rows = []
+    for stop in stops:
+        t0 = time.perf_counter()
+        res = full if stop == full.n_iter else S.fastica_symmetric(Z, w_init=w_init, tol=1e-10, max_iter=stop)
+        cur = Curvature(Z, res.unmixing, co)
+        row = {"data": args.data, "n": Z.shape[0], "k": k, "seed": args.seed, "pass": stop,
+               "solver_passes_to_1e-10": full.n_iter, "change": float(res.change),
+               **weak_axes(cur, args.weak)}
+        if not args.no_spectrum:
+            row.update(spectrum(cur))
+        if args.newton and stop != full.n_iter:
+            row["newton"] = truncated_newton(Z, res.unmixing, args.newton_budget)
+        row["seconds"] = round(time.perf_counter() - t0, 1)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(rows, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
