@@ -167,9 +167,8 @@ def truncated_newton(Z: np.ndarray, W: np.ndarray, budget: int, tol: float = 1e-
 
 def main() -> None:
     import icaxes.decompose.solver as S
-    from bench_solvers import load
+    from bench_drift import whitened_rows
     from icaxes import ICA
-    from icaxes.decompose.whitening import apply_affine, fit_whitening
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", help="an icaxes source (fasttext-fr, chive-ja, use:en:20000, ...)")
@@ -183,11 +182,8 @@ def main() -> None:
     parser.add_argument("--out", help="also write the rows as JSON here")
     args = parser.parse_args()
 
-    X = load(args.data, args.rows)
-    white = fit_whitening(X)
-    Z = apply_affine(X, white.mean, white.matrix, np.float32)
+    Z, start_signs = whitened_rows(args.data, args.rows)
     k = Z.shape[1]
-    start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
     w_init = ICA(random_state=args.seed)._w_inits(k, start_signs)[0]  # what ICA.fit starts from
     co = S._SkewCoords(k)
     print(f"{args.data}: {Z.shape[0]} x {k} whitened rows, seed {args.seed}", flush=True)

@@ -45,11 +45,20 @@ def apply_variant(solver, defaults: dict, variant: str) -> None:
         setattr(solver, name, type(defaults[name])(float(value)))
 
 
+def whitened_rows(data: str, rows: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``data`` whitened as ``ICA`` whitens them (float32), and the start's column signs."""
+    from bench_solvers import load
+    from icaxes.decompose.whitening import apply_affine, fit_whitening
+
+    X = load(data, rows)
+    white = fit_whitening(X)
+    Z = apply_affine(X, white.mean, white.matrix, np.float32)
+    return Z, np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
+
+
 def main() -> None:
     import icaxes.decompose.solver as solver
-    from bench_solvers import load
     from icaxes import ICA
-    from icaxes.decompose.whitening import apply_affine, fit_whitening
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", help="an icaxes source (fasttext-fr, chive-ja, use:en:20000, ...)")
@@ -60,11 +69,8 @@ def main() -> None:
     parser.add_argument("--out", help="also write the rows as JSON here")
     args = parser.parse_args()
 
-    X = load(args.data, args.rows)
-    white = fit_whitening(X)
-    Z = apply_affine(X, white.mean, white.matrix, np.float32)
+    Z, start_signs = whitened_rows(args.data, args.rows)
     k = Z.shape[1]
-    start_signs = np.where(white.eigenvectors[0] < 0, -1.0, 1.0)
     defaults = {n: getattr(solver, n) for n in dir(solver)
                 if n.isupper() and isinstance(getattr(solver, n), int | float)}
     print(f"{args.data}: {Z.shape[0]} x {k} whitened rows", flush=True)
