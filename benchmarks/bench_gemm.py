@@ -6,8 +6,11 @@ Times ``X @ W`` for an ``rows x dim`` by ``dim x dim`` product, all in the same 
 numpy float64 (what scikit-learn's FastICA computes in), numpy float32 (icaxes' pass), and,
 when PyTorch is installed, PyTorch float32, bfloat16 and float16 (its CPU kernels for the
 lower precisions are used only where the processor has instructions for them). Also the
-``dim x dim`` symmetric eigendecomposition of a FastICA step, float64. Prints GFLOP/s and
-ratios to numpy float32.
+``dim x dim`` symmetric eigendecomposition of a FastICA step, float64, and numpy's float32
+``tanh`` on one cache-sized chunk on one thread (the pass's nonlinearity: the SIMD target numpy
+dispatched it to, nanoseconds per value, and the number of dimensions below which it costs more
+than the pass's two GEMMs at numpy float32's one-thread speed). Prints GFLOP/s and ratios to
+numpy float32.
 """
 
 from __future__ import annotations
@@ -43,12 +46,10 @@ def main() -> None:
     else:
         Xt, Wt = torch.from_numpy(X), torch.from_numpy(W)
         seconds["torch float32"] = median_seconds(lambda: Xt @ Wt, args.repeats)
-        Xb, Wb = Xt.bfloat16(), Wt.bfloat16()
-        seconds["torch bfloat16"] = median_seconds(lambda: Xb @ Wb, args.repeats)
-        # float16 without hardware support is emulated and very slow: time one small slice
-        rows = max(1, min(n, 2048))
-        Xh, Wh = Xt[:rows].half(), Wt.half()
-        seconds["torch float16"] = median_seconds(lambda: Xh @ Wh, 1) * n / rows
+        for name, dtype in (("torch bfloat16", torch.bfloat16), ("torch float16", torch.float16)):
+            seconds[name] = _low_precision_seconds(Xt, Wt, dtype, seconds["numpy float32"],
+                                                   args.repeats)
+    tanh = _tanh_cost(X, args.repeats)
     A = W.astype(np.float64) @ W.T.astype(np.float64)
     eigh_s = median_seconds(lambda: np.linalg.eigh(A), args.repeats)
     ref = seconds["numpy float32"]
@@ -56,9 +57,59 @@ def main() -> None:
     for name, s in seconds.items():
         print(f"{name:16s} {s:9.4f} s  {flop / s / 1e9:8.1f} GFLOP/s  {ref / s:6.2f}x numpy float32")
     print(f"eigh of a {d} x {d} float64 matrix: {eigh_s:.4f} s")
+    print(f"float32 tanh ({tanh['target']}): {tanh['ns_per_value']:.2f} ns a value on one thread, "
+          f"as much as the pass's two GEMMs (4 k flop a value at {tanh['gemm_gflops_1thread']:.1f} "
+          f"GFLOP/s) at k = {tanh['break_even_dims']:.0f}")
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({"rows": n, "dim": d, "seconds": seconds, "eigh_s": eigh_s}, fh, indent=1)
+            json.dump({"rows": n, "dim": d, "seconds": seconds, "eigh_s": eigh_s, "tanh": tanh},
+                      fh, indent=1)
+
+
+def _low_precision_seconds(Xt, Wt, dtype, float32_s: float, repeats: int) -> float:
+    """Seconds of ``Xt @ Wt`` in ``dtype``; without hardware support, scaled from a slice.
+
+    Without instructions for the precision PyTorch emulates it, tens to hundreds of times
+    slower than float32: one 2,048-row slice is timed first, and the whole product only when
+    the slice says it takes less than ten float32 products.
+    """
+    n = Xt.shape[0]
+    rows = max(1, min(n, 2048))
+    Xs, Ws = Xt[:rows].to(dtype), Wt.to(dtype)
+    scaled = median_seconds(lambda: Xs @ Ws, 1) * n / rows
+    if scaled > 10 * float32_s:
+        return scaled
+    Xl = Xt.to(dtype)
+    return median_seconds(lambda: Xl @ Ws, repeats)
+
+
+def _tanh_cost(X: np.ndarray, repeats: int) -> dict:
+    """numpy's float32 ``tanh`` on one 2,048-row chunk, one thread, against a float32 GEMM.
+
+    A pass computes, per value of ``Y = Z W^T`` (n x k), 2 k flops for ``Z W^T`` and 2 k for
+    ``tanh(Y)^T Z`` and one ``tanh``: where ``tanh`` is slow (no SIMD path for this CPU, or
+    a slow one) it, not the GEMMs, bounds the pass at small k.
+    """
+    from threadpoolctl import threadpool_limits
+
+    chunk = np.ascontiguousarray(X[:2048])
+    out = np.empty_like(chunk)
+    # repeat inside each timing so that a cache-resident chunk is timed, not one call
+    reps = max(1, 20_000_000 // chunk.size)
+    tanh_s = median_seconds(lambda: [np.tanh(chunk, out=out) for _ in range(reps)], repeats) / reps
+    W = np.ascontiguousarray(X[: chunk.shape[1]].T)
+    with threadpool_limits(1, user_api="blas"):
+        gemm_s = median_seconds(lambda: chunk @ W, repeats)
+    gflops = 2.0 * chunk.shape[0] * chunk.shape[1] ** 2 / gemm_s / 1e9
+    ns = tanh_s / chunk.size * 1e9
+    try:
+        from numpy._core._multiarray_umath import __cpu_targets_info__ as targets
+
+        target = targets["tanh"]["ff"]["current"]
+    except (ImportError, KeyError, TypeError):  # private table: absent in other numpy versions
+        target = "SIMD target unknown"
+    return {"target": target, "ns_per_value": ns, "gemm_gflops_1thread": gflops,
+            "break_even_dims": ns * gflops / 4.0}
 
 
 if __name__ == "__main__":
