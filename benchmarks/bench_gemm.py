@@ -66,6 +66,16 @@ def main() -> None:
                       fh, indent=1)
 
 
+def numpy_tanh_target() -> str:
+    """The SIMD target numpy dispatches float32 ``tanh`` to on this CPU (e.g. ``X86_V3``)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_targets_info__ as targets
+
+        return str(targets["tanh"]["ff"]["current"])
+    except (ImportError, KeyError, TypeError):  # private table: absent in other numpy versions
+        return "SIMD target unknown"
+
+
 def _low_precision_seconds(Xt, Wt, dtype, float32_s: float, repeats: int) -> float:
     """Seconds of ``Xt @ Wt`` in ``dtype``; without hardware support, scaled from a slice.
 
@@ -102,13 +112,7 @@ def _tanh_cost(X: np.ndarray, repeats: int) -> dict:
         gemm_s = median_seconds(lambda: chunk @ W, repeats)
     gflops = 2.0 * chunk.shape[0] * chunk.shape[1] ** 2 / gemm_s / 1e9
     ns = tanh_s / chunk.size * 1e9
-    try:
-        from numpy._core._multiarray_umath import __cpu_targets_info__ as targets
-
-        target = targets["tanh"]["ff"]["current"]
-    except (ImportError, KeyError, TypeError):  # private table: absent in other numpy versions
-        target = "SIMD target unknown"
-    return {"target": target, "ns_per_value": ns, "gemm_gflops_1thread": gflops,
+    return {"target": numpy_tanh_target(), "ns_per_value": ns, "gemm_gflops_1thread": gflops,
             "break_even_dims": ns * gflops / 4.0}
 
 

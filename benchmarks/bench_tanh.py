@@ -26,6 +26,7 @@ import sys
 
 import numpy as np
 
+from bench_gemm import numpy_tanh_target
 from bench_solvers import median_seconds
 
 # beyond this float32 tanh(x) rounds to 1 (and the rational form would keep growing)
@@ -138,12 +139,7 @@ def main() -> None:
 
     per_value = {name: median_seconds(fn, args.repeats) / reps / y.size * 1e9
                  for name, fn in (("numpy", numpy_run), ("rational", rational_run), ("copy", copy_run))}
-    try:
-        from numpy._core._multiarray_umath import __cpu_targets_info__ as targets
-
-        target = targets["tanh"]["ff"]["current"]
-    except (ImportError, KeyError, TypeError):  # private table: absent in other numpy versions
-        target = "SIMD target unknown"
+    target = numpy_tanh_target()
     res = {"numpy_target": target, "fit_rel_err": fit_err, "numpy_ulp": ulp(np.tanh(y), ref),
            "rational_ulp": ulp(out, ref), "rational_same_bits_as_ufuncs": same_bits,
            "ns_per_value": {"numpy": per_value["numpy"],
