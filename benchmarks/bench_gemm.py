@@ -66,6 +66,21 @@ def main() -> None:
                       fh, indent=1)
 
 
+def ns_per_value(call, n_values: int, repeats: int) -> float:
+    """Median nanoseconds per value of ``call()``, which handles ``n_values`` values.
+
+    ``call`` is repeated inside each timing (about 20 million values' worth), so that an
+    elementwise function on a cache-resident chunk is timed rather than one call's overhead.
+    """
+    reps = max(1, 20_000_000 // n_values)
+
+    def many():
+        for _ in range(reps):
+            call()
+
+    return median_seconds(many, repeats) / reps / n_values * 1e9
+
+
 def numpy_tanh_target() -> str:
     """The SIMD target numpy dispatches float32 ``tanh`` to on this CPU (e.g. ``X86_V3``)."""
     try:
@@ -104,14 +119,11 @@ def _tanh_cost(X: np.ndarray, repeats: int) -> dict:
 
     chunk = np.ascontiguousarray(X[:2048])
     out = np.empty_like(chunk)
-    # repeat inside each timing so that a cache-resident chunk is timed, not one call
-    reps = max(1, 20_000_000 // chunk.size)
-    tanh_s = median_seconds(lambda: [np.tanh(chunk, out=out) for _ in range(reps)], repeats) / reps
+    ns = ns_per_value(lambda: np.tanh(chunk, out=out), chunk.size, repeats)
     W = np.ascontiguousarray(X[: chunk.shape[1]].T)
     with threadpool_limits(1, user_api="blas"):
         gemm_s = median_seconds(lambda: chunk @ W, repeats)
     gflops = 2.0 * chunk.shape[0] * chunk.shape[1] ** 2 / gemm_s / 1e9
-    ns = tanh_s / chunk.size * 1e9
     return {"target": numpy_tanh_target(), "ns_per_value": ns, "gemm_gflops_1thread": gflops,
             "break_even_dims": ns * gflops / 4.0}
 

@@ -26,8 +26,7 @@ import sys
 
 import numpy as np
 
-from bench_gemm import numpy_tanh_target
-from bench_solvers import median_seconds
+from bench_gemm import ns_per_value, numpy_tanh_target
 
 # beyond this float32 tanh(x) rounds to 1 (and the rational form would keep growing)
 CLAMP = 7.90531110763549805
@@ -120,25 +119,16 @@ def main() -> None:
     out = y.copy()
     kernel(out.reshape(-1))
     same_bits = bool(np.array_equal(out.view(np.int32), ufunc_tanh(y, p, q).view(np.int32)))
-    reps = max(1, 20_000_000 // y.size)
     work = np.empty_like(y)
+    flat = work.reshape(-1)
 
-    def numpy_run():
-        for _ in range(reps):
-            np.tanh(y, out=work)
+    def rational():
+        np.copyto(work, y)  # the kernel works in place: start each call from the same values
+        kernel(flat)
 
-    def rational_run():
-        flat = work.reshape(-1)
-        for _ in range(reps):
-            np.copyto(work, y)
-            kernel(flat)
-
-    def copy_run():
-        for _ in range(reps):
-            np.copyto(work, y)
-
-    per_value = {name: median_seconds(fn, args.repeats) / reps / y.size * 1e9
-                 for name, fn in (("numpy", numpy_run), ("rational", rational_run), ("copy", copy_run))}
+    per_value = {name: ns_per_value(fn, y.size, args.repeats) for name, fn in (
+        ("numpy", lambda: np.tanh(y, out=work)), ("rational", rational),
+        ("copy", lambda: np.copyto(work, y)))}
     target = numpy_tanh_target()
     res = {"numpy_target": target, "fit_rel_err": fit_err, "numpy_ulp": ulp(np.tanh(y), ref),
            "rational_ulp": ulp(out, ref), "rational_same_bits_as_ufuncs": same_bits,
