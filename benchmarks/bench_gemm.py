@@ -6,11 +6,11 @@ Times ``X @ W`` for an ``rows x dim`` by ``dim x dim`` product, all in the same 
 numpy float64 (what scikit-learn's FastICA computes in), numpy float32 (icaxes' pass), and,
 when PyTorch is installed, PyTorch float32, bfloat16 and float16 (its CPU kernels for the
 lower precisions are used only where the processor has instructions for them). Also the
-``dim x dim`` symmetric eigendecomposition of a FastICA step, float64, and numpy's float32
-``tanh`` on one cache-sized chunk on one thread (the pass's nonlinearity: the SIMD target numpy
-dispatched it to, nanoseconds per value, and the number of dimensions below which it costs more
-than the pass's two GEMMs at numpy float32's one-thread speed). Prints GFLOP/s and ratios to
-numpy float32.
+``dim x dim`` symmetric eigendecomposition of a FastICA step, float64, and two float32 ``tanh``
+on one cache-sized chunk on one thread: numpy's (the SIMD target numpy dispatched it to) and
+the pass's own (``icaxes.decompose.tanh``), each in nanoseconds per value and as the number of
+dimensions below which it costs more than the pass's two GEMMs at numpy float32's one-thread
+speed. Prints GFLOP/s and ratios to numpy float32.
 """
 
 from __future__ import annotations
@@ -57,9 +57,11 @@ def main() -> None:
     for name, s in seconds.items():
         print(f"{name:16s} {s:9.4f} s  {flop / s / 1e9:8.1f} GFLOP/s  {ref / s:6.2f}x numpy float32")
     print(f"eigh of a {d} x {d} float64 matrix: {eigh_s:.4f} s")
-    print(f"float32 tanh ({tanh['target']}): {tanh['ns_per_value']:.2f} ns a value on one thread, "
-          f"as much as the pass's two GEMMs (4 k flop a value at {tanh['gemm_gflops_1thread']:.1f} "
-          f"GFLOP/s) at k = {tanh['break_even_dims']:.0f}")
+    for name, label in (("numpy", f"numpy's float32 tanh ({tanh['target']})"),
+                        ("pass", "the pass's float32 tanh (icaxes.decompose.tanh)")):
+        print(f"{label}: {tanh[name]['ns_per_value']:.2f} ns a value on one thread, as much as the "
+              f"pass's two GEMMs (4 k flop a value at {tanh['gemm_gflops_1thread']:.1f} GFLOP/s) at "
+              f"k = {tanh[name]['break_even_dims']:.0f}")
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"rows": n, "dim": d, "seconds": seconds, "eigh_s": eigh_s, "tanh": tanh},
@@ -109,23 +111,34 @@ def _low_precision_seconds(Xt, Wt, dtype, float32_s: float, repeats: int) -> flo
 
 
 def _tanh_cost(X: np.ndarray, repeats: int) -> dict:
-    """numpy's float32 ``tanh`` on one 2,048-row chunk, one thread, against a float32 GEMM.
+    """numpy's and the pass's float32 ``tanh`` on one 2,048-row chunk, one thread, against a GEMM.
 
     A pass computes, per value of ``Y = Z W^T`` (n x k), 2 k flops for ``Z W^T`` and 2 k for
-    ``tanh(Y)^T Z`` and one ``tanh``: where ``tanh`` is slow (no SIMD path for this CPU, or
-    a slow one) it, not the GEMMs, bounds the pass at small k.
+    ``tanh(Y)^T Z`` and one ``tanh``: where ``tanh`` is slow it, not the GEMMs, bounds the pass
+    at small k. The pass's ``tanh`` works in place, so its time is that of copying the chunk
+    and then the ``tanh``, less the copy alone.
     """
     from threadpoolctl import threadpool_limits
 
+    from icaxes.decompose.tanh import compiled_available, tanh_f32
+
     chunk = np.ascontiguousarray(X[:2048])
     out = np.empty_like(chunk)
-    ns = ns_per_value(lambda: np.tanh(chunk, out=out), chunk.size, repeats)
+    compiled_available()  # compile or load it before timing
+
+    def pass_tanh():
+        np.copyto(out, chunk)
+        tanh_f32(out)
+
+    ns = {"numpy": ns_per_value(lambda: np.tanh(chunk, out=out), chunk.size, repeats),
+          "pass": ns_per_value(pass_tanh, chunk.size, repeats)
+          - ns_per_value(lambda: np.copyto(out, chunk), chunk.size, repeats)}
     W = np.ascontiguousarray(X[: chunk.shape[1]].T)
     with threadpool_limits(1, user_api="blas"):
         gemm_s = median_seconds(lambda: chunk @ W, repeats)
     gflops = 2.0 * chunk.shape[0] * chunk.shape[1] ** 2 / gemm_s / 1e9
-    return {"target": numpy_tanh_target(), "ns_per_value": ns, "gemm_gflops_1thread": gflops,
-            "break_even_dims": ns * gflops / 4.0}
+    return {"target": numpy_tanh_target(), "gemm_gflops_1thread": gflops,
+            **{name: {"ns_per_value": v, "break_even_dims": v * gflops / 4.0} for name, v in ns.items()}}
 
 
 if __name__ == "__main__":

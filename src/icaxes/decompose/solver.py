@@ -53,7 +53,9 @@ pass (``4 n k^2`` float32 flops) that is a fraction of about
 
 Each iteration costs one pass over ``Z``: two GEMMs (``Z W^T`` and ``tanh(Y)^T Z``) in the
 data's dtype (float32 for float32 input) done chunk by chunk on a thread pool so that the
-``tanh`` and the column sums run on every core while the chunk is still in cache; the k x k
+``tanh`` and the column sums run on every core while the chunk is still in cache (for float32,
+the rational ``tanh`` of :mod:`icaxes.decompose.tanh`, whose bits do not depend on the CPU as
+numpy's kernels do, at a fifth of their cost on AVX2; float64 keeps numpy's); the k x k
 algebra is float64 (on one BLAS thread unless ``_algebra_threaded``). Partial sums
 are added in float64 in chunk order, so results are bit for bit reproducible on one machine
 whatever the number of threads; once they would take more than ``PARTIALS_BYTES`` they are
@@ -103,11 +105,12 @@ from scipy.linalg.blas import daxpy as _axpy
 from scipy.linalg.lapack import dgesv as _gesv
 
 from icaxes.decompose.blas import blas_single_thread as _blas_single_thread
+from icaxes.decompose.tanh import compiled_available, tanh_f32
 from icaxes.params import MAX_ITER, TOL
 
 #: Version of the solver and its start point: bump it whenever either changes the axes a fit
 #: returns, so that caches of fitted models (``icaxes evaluate``, ``icaxes universal``) refit.
-SOLVER_VERSION = 4
+SOLVER_VERSION = 5
 
 #: rows per chunk of the fused pass: Y (chunk x k float32) stays in L2 for k <= 300
 CHUNK_ROWS = 2048
@@ -286,12 +289,17 @@ class NumpyPass:
         # are streamed (a few chunks in flight, added as they come) instead of collected,
         # so that the pass's memory does not grow with the rows
         self.stream = len(self.starts) * Z.itemsize * k * (2 * k + 2) > PARTIALS_BYTES
+        if Z.dtype == np.float32:
+            compiled_available()  # compile (or load) the tanh kernel here, not in the threads
 
     def _one(self, start: int, Wt: np.ndarray, curvature: bool) -> tuple:
         Zc = self.Z[start : start + self.chunk]
         T = Zc @ Wt
         Y2 = np.square(T) if curvature else None
-        np.tanh(T, out=T)
+        if T.dtype == np.float32:
+            tanh_f32(T)  # fixed rounding: the same bits on every CPU (icaxes.decompose.tanh)
+        else:
+            np.tanh(T, out=T)
         C = T.T @ Zc
         # column sums of tanh^2 as a GEMV (a third of the time of a float64 einsum; the
         # chunk's sum is in the data's dtype like C's, the sum over chunks in float64)
