@@ -14,7 +14,7 @@ their own, to ``TOL``, from there the next stage, then all rows to 1e-10 (``sub=
 one quarter to 1e-6; the passes of a stage count ``F`` of a full pass in ``cost``). Every
 variant of a seed starts from the same matrix, scikit-learn's start for that seed, as
 ``ICA(random_state=seed)`` does; ``perturb=J`` changes that start by a relative 1e-15
-(seeded by ``J``, see ``perturbed``).
+(seeded by ``J``, see ``perturbed``). Items combine with ``;``: ``MEMORY=40;perturb=3``.
 
 Usage::
 
@@ -37,25 +37,35 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 MARKS = (1e-4, 1e-6, 1e-8, 1e-10)
 
 
+def variant_items(variant: str) -> dict[str, str]:
+    """The ``NAME=VALUE`` items of a variant (``;``-separated); none for ``base``."""
+    if variant == "base":
+        return {}
+    items = dict(item.split("=", 1) for item in variant.split(";"))
+    if len(items) != len(variant.split(";")):
+        raise SystemExit(f"variant {variant!r}: an item is given twice")
+    return items
+
+
 def apply_variant(solver, defaults: dict, variant: str) -> None:
     """Reset the solver's constants, then set those named in ``variant``."""
     for name, value in defaults.items():
         setattr(solver, name, value)
-    if variant == "base" or variant.startswith(("sub=", "perturb=")):
-        return
-    for item in variant.split(";"):
-        name, value = item.split("=")
+    for name, value in variant_items(variant).items():
+        if name in ("sub", "perturb"):
+            continue
         if name not in defaults:
             raise SystemExit(f"variant {variant!r}: the solver has no setting {name!r}")
         setattr(solver, name, type(defaults[name])(float(value)))
 
 
 def subsample_stages(variant: str) -> list[tuple[float, float]]:
-    """The ``(fraction, tol)`` stages of a ``sub=F@TOL/...`` variant (none for the others)."""
-    if not variant.startswith("sub="):
+    """The ``(fraction, tol)`` stages of a variant's ``sub=F@TOL/...`` item (none without)."""
+    spec = variant_items(variant).get("sub")
+    if spec is None:
         return []
     stages = []
-    for item in variant[4:].split("/"):
+    for item in spec.split("/"):
         fraction, tol = (float(v) for v in item.split("@"))
         if not 0 < fraction < 1:
             raise SystemExit(f"variant {variant!r}: a fraction of the rows is in (0, 1)")
@@ -98,9 +108,10 @@ def perturbed(w_init: np.ndarray, variant: str) -> np.ndarray:
     """``w_init``, or for ``perturb=J`` its entries times ``1 + 1e-15 e``, ``e`` standard normal
     from ``default_rng(J)``: a start one rounding away, to see how far such a change moves the
     passes (the spread of a fit's count over starts that are the same for any practical purpose)."""
-    if not variant.startswith("perturb="):
+    seed = variant_items(variant).get("perturb")
+    if seed is None:
         return w_init
-    noise = np.random.default_rng(int(variant[8:])).standard_normal(w_init.shape)
+    noise = np.random.default_rng(int(seed)).standard_normal(w_init.shape)
     return w_init * (1.0 + 1e-15 * noise)
 
 
