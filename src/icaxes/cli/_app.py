@@ -157,7 +157,7 @@ class Solver(StrEnum):
 
 #: the ICA solver option of the fitting commands
 SolverOption = Annotated[Solver, typer.Option(
-    help="lbfgs: fast; fixed-point: scikit-learn's FastICA path step for step (same fixed point).")]
+    help="lbfgs: fast; fixed-point: scikit-learn's FastICA steps (its path at low dimension).")]
 
 
 #: the restarts option of the fitting commands (default: :data:`icaxes.params.N_INIT`)

@@ -79,11 +79,13 @@ where the exact value first falls below).
 Which fixed point
     On real embeddings the log cosh contrast has several local optima that differ in a few
     weak (nearly Gaussian) axes, and which one an algorithm reaches depends on its path.
-    ``method="fixed-point"`` follows scikit-learn's path step for step (same number of
-    iterations, same fixed point). The default quasi-Newton phase reaches a FastICA fixed
-    point (the same criterion holds there) and, on GloVe, scikit-learn's own one for most
-    seeds; benchmarks/RESULTS.md lists where it does and where it lands on a neighbouring
-    optimum.
+    ``method="fixed-point"`` takes scikit-learn's steps; at 50 dimensions (GloVe) that is its
+    path step for step (same number of iterations, same fixed point), but at 300 the float32
+    passes' rounding is enough to take the path elsewhere (chiVe 20,000 x 300, seed 0: 3,310
+    steps to another fixed point, scikit-learn 2,567; benchmarks/RESULTS.md). The default
+    quasi-Newton phase reaches a FastICA fixed point (the same criterion holds there) and, on
+    GloVe, scikit-learn's own one for most seeds; benchmarks/RESULTS.md lists where it does
+    and where it lands on a neighbouring optimum.
 
 Initialisation: :class:`~icaxes.ICA` passes scikit-learn's starting matrix for the same
 seed (standard normal from ``RandomState(seed)``, column signs aligned with its whitening),
@@ -514,8 +516,9 @@ def fastica_symmetric(
         Called as ``callback(iteration, change)`` after each iteration; during the
         quasi-Newton phase ``change`` is the first-order estimate until it nears ``tol``.
     method : {"lbfgs", "fixed-point"}
-        ``"fixed-point"`` runs plain FastICA steps only: scikit-learn's own path, step for
-        step (same iterations, same fixed point), at this solver's cost per step.
+        ``"fixed-point"`` runs plain FastICA steps only, scikit-learn's steps at this
+        solver's cost per step: its path step for step at low dimension, not always at 300
+        and more (module docstring, "Which fixed point").
     switch_tol : float
         Change below which the quasi-Newton phase starts.
     n_threads : int, optional
