@@ -29,12 +29,17 @@ import json
 import os
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 MARKS = (1e-4, 1e-6, 1e-8, 1e-10)
+
+
+#: the variant items that are not solver settings (a warm start, a perturbed start)
+START_ITEMS = ("sub", "perturb")
 
 
 def variant_items(variant: str) -> dict[str, str]:
@@ -47,28 +52,28 @@ def variant_items(variant: str) -> dict[str, str]:
     return items
 
 
-def apply_variant(solver, defaults: dict, variant: str) -> None:
-    """Reset the solver's constants, then set those named in ``variant``."""
+def apply_variant(solver, defaults: dict, items: dict[str, str]) -> None:
+    """Reset the solver's constants, then set those named in a variant's ``items``."""
     for name, value in defaults.items():
         setattr(solver, name, value)
-    for name, value in variant_items(variant).items():
-        if name in ("sub", "perturb"):
+    for name, value in items.items():
+        if name in START_ITEMS:
             continue
         if name not in defaults:
-            raise SystemExit(f"variant {variant!r}: the solver has no setting {name!r}")
+            raise SystemExit(f"the solver has no setting {name!r}")
         setattr(solver, name, type(defaults[name])(float(value)))
 
 
-def subsample_stages(variant: str) -> list[tuple[float, float]]:
+def subsample_stages(items: dict[str, str]) -> list[tuple[float, float]]:
     """The ``(fraction, tol)`` stages of a variant's ``sub=F@TOL/...`` item (none without)."""
-    spec = variant_items(variant).get("sub")
+    spec = items.get("sub")
     if spec is None:
         return []
     stages = []
     for item in spec.split("/"):
         fraction, tol = (float(v) for v in item.split("@"))
         if not 0 < fraction < 1:
-            raise SystemExit(f"variant {variant!r}: a fraction of the rows is in (0, 1)")
+            raise SystemExit(f"sub={spec}: a fraction of the rows is in (0, 1)")
         stages.append((fraction, tol))
     return stages
 
@@ -104,18 +109,18 @@ def warm_start(solver, X: np.ndarray, white, w_init: np.ndarray,
     return B @ np.linalg.pinv(white.matrix), passes, cost
 
 
-def perturbed(w_init: np.ndarray, variant: str) -> np.ndarray:
+def perturbed(w_init: np.ndarray, items: dict[str, str]) -> np.ndarray:
     """``w_init``, or for ``perturb=J`` its entries times ``1 + 1e-15 e``, ``e`` standard normal
     from ``default_rng(J)``: a start one rounding away, to see how far such a change moves the
     passes (the spread of a fit's count over starts that are the same for any practical purpose)."""
-    seed = variant_items(variant).get("perturb")
+    seed = items.get("perturb")
     if seed is None:
         return w_init
     noise = np.random.default_rng(int(seed)).standard_normal(w_init.shape)
     return w_init * (1.0 + 1e-15 * noise)
 
 
-def load_whitened(data: str, rows: int | None):
+def load_whitened(data: str, rows: int | None) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray]:
     """The rows of ``data`` (float32), their whitening as ``ICA`` fits it, the whitened rows
     (float32) and the start's column signs."""
     from bench_solvers import load
@@ -155,11 +160,12 @@ def main() -> None:
     for seed in [int(s) for s in args.seeds.split(",")]:
         w_init = ICA(random_state=seed)._w_inits(k, start_signs)[0]  # what ICA.fit starts from
         for variant in args.variants.split(","):
-            apply_variant(solver, defaults, variant)
+            items = variant_items(variant)
+            apply_variant(solver, defaults, items)
             log: list[float] = []
             t0 = time.perf_counter()
-            start, stage_passes, cost = warm_start(solver, X, white, perturbed(w_init, variant),
-                                                   subsample_stages(variant), seed, args.max_iter)
+            start, stage_passes, cost = warm_start(solver, X, white, perturbed(w_init, items),
+                                                   subsample_stages(items), seed, args.max_iter)
             res = solver.fastica_symmetric(Z, w_init=start, tol=1e-10, max_iter=args.max_iter,
                                            callback=lambda it, change, log=log: log.append(change))
             seconds = time.perf_counter() - t0
@@ -172,7 +178,7 @@ def main() -> None:
                        first_below=firsts)
             rows.append(row)
             print(json.dumps(row), flush=True)
-    apply_variant(solver, defaults, "base")
+    apply_variant(solver, defaults, {})
     print("\n| seed | variant | passes (stages + all rows) | first below 1e-4 / 1e-6 / 1e-8 "
           "| cost (full passes) | seconds | contrast (x 1e3) |")
     print("|---:|---|---:|---:|---:|---:|---:|")
