@@ -20,7 +20,15 @@ those rotations it prints:
   (or ``--newton-budget`` passes): preconditioned CG on the exact Hessian-vector products,
   Eisenstat-Walker forcing ``min(0.5, sqrt|g|)``, stopped at negative curvature, and the
   solver's Cayley step with its trapezoid check; each Hessian-vector product counted as one
-  pass (``Y = Z W^T`` kept in memory for the inner loop; without it a product costs 1.5).
+  pass (``Y = Z W^T`` kept in memory for the inner loop; without it a product costs 1.5);
+- with ``--escape J``, whether stepping out of a saddle region along its most negative
+  curvature saves passes: where the smallest eigenvalue is negative, the rotation turned along
+  that eigenvector (sign down the gradient, length by a doubling search on the exact float64
+  objective), with ``--lanczos M,...`` also along the lowest Ritz vector of ``M`` Lanczos steps
+  started from the preconditioned gradient (what a solver could afford: ``M`` products), and, as
+  the baseline, the rotation itself are each handed to the solver ``J`` times (starts a relative
+  1e-15 apart, ``perturb=1..J`` of ``bench_drift.py``: one fit's count is a draw from a wide
+  distribution); the passes to tol 1e-10 and the contrast of each end point are printed.
 
 Hessian of ``phi(W) = sum_i s_i E[G(y_i)]``, ``y = W z``, along skew ``D, E`` at ``W``
 (second-order expansion of ``exp(D) W``)::
@@ -86,19 +94,93 @@ class Curvature:
 
 
 def spectrum(cur: Curvature, tol: float = 1e-4) -> dict:
-    """Smallest and largest eigenvalues of the diagonally preconditioned Hessian (Lanczos)."""
+    """Smallest and largest eigenvalues of the diagonally preconditioned Hessian (Lanczos).
+
+    Also returns (key ``lowest_direction``, not for JSON) the eigenvector of the smallest one in
+    the solver's coordinates, unpreconditioned (``D^{-1/2} v``).
+    """
     from scipy.sparse.linalg import LinearOperator, eigsh
 
     r = 1.0 / np.sqrt(np.maximum(cur.h, 1e-12))
     op = LinearOperator((r.size, r.size), matvec=lambda v: cur.hv(np.ravel(v) * r) * r, dtype=np.float64)
     before = cur.products
-    low = eigsh(op, k=4, which="SA", tol=tol, maxiter=5000, return_eigenvectors=False)
+    low, vectors = eigsh(op, k=4, which="SA", tol=tol, maxiter=5000)
     high = eigsh(op, k=1, which="LA", tol=1e-3, return_eigenvectors=False)
-    low = sorted(float(x) for x in low)
+    order = np.argsort(low)
+    low = [float(low[i]) for i in order]
     # the condition number of a positive definite Hessian; None where it is indefinite
     condition = float(high[0] / low[0]) if low[0] > 0 else None
     return {"smallest": low, "largest": float(high[0]), "condition": condition,
-            "min_diagonal": float(cur.h.min()), "products": cur.products - before}
+            "min_diagonal": float(cur.h.min()), "products": cur.products - before,
+            "lowest_direction": vectors[:, order[0]] * r}
+
+
+def signed_objective(Z: np.ndarray, W: np.ndarray, signs: np.ndarray) -> float:
+    """``sum_i s_i E[log cosh y_i]`` of ``Y = Z W^T`` in float64 (what the solver minimises)."""
+    from icaxes.stats import _logcosh
+
+    total = np.zeros(W.shape[0])
+    for start in range(0, Z.shape[0], 4096):
+        total += _logcosh(np.asarray(Z[start : start + 4096], dtype=np.float64) @ W.T).sum(axis=0)
+    return float(signs @ total) / Z.shape[0]
+
+
+def lanczos_lowest(cur: Curvature, steps: int) -> tuple[float, np.ndarray]:
+    """The smallest Ritz pair after ``steps`` Lanczos steps on the preconditioned Hessian.
+
+    Started from the preconditioned gradient (what the solver has at hand), with full
+    reorthogonalisation; the vector is returned in the solver's coordinates, unpreconditioned.
+    """
+    r = 1.0 / np.sqrt(np.maximum(cur.h, 1e-12))
+    q = cur.gradient * r
+    Q = [q / np.linalg.norm(q)]
+    alpha, beta = [], []
+    for m in range(steps):
+        w = cur.hv(Q[m] * r) * r
+        alpha.append(float(Q[m] @ w))
+        for v in Q:  # full reorthogonalisation (steps is small)
+            w -= (v @ w) * v
+        b = float(np.linalg.norm(w))
+        if m == steps - 1 or b < 1e-12:
+            break
+        beta.append(b)
+        Q.append(w / b)
+    T = np.diag(alpha) + np.diag(beta[: len(alpha) - 1], 1) + np.diag(beta[: len(alpha) - 1], -1)
+    values, vectors = np.linalg.eigh(T)
+    return float(values[0]), (np.array(Q[: len(alpha)]).T @ vectors[:, 0]) * r
+
+
+def escape(Z: np.ndarray, cur: Curvature, directions: dict[str, np.ndarray], repeats: int) -> dict:
+    """Passes to tol 1e-10 from ``cur.W`` and from it turned along each of ``directions``
+    (``--escape``), with the contrast of each end point."""
+    import icaxes.decompose.solver as S
+    from bench_drift import perturbed
+
+    def resume(W: np.ndarray) -> dict:
+        # the solver resumed at W: one FastICA pass measures the change, then L-BFGS from W
+        runs = [S.fastica_symmetric(Z, w_init=perturbed(W, {"perturb": str(j)}), tol=1e-10,
+                                    max_iter=10000, switch_tol=1.0) for j in range(1, repeats + 1)]
+        return {"passes": [r.n_iter for r in runs],
+                "contrast_x1e3": [round(1e3 * float(np.mean(S.logcosh_contrast(Z, r.unmixing))), 5)
+                                  for r in runs]}
+
+    out = {"from_here": resume(cur.W)}
+    base = signed_objective(Z, cur.W, cur.s)
+    for name, direction in directions.items():
+        u = direction / np.linalg.norm(direction)
+        if float(u @ cur.gradient) > 0:
+            u = -u  # downhill to first order
+        best_t, best, t, evals = 0.0, base, 1e-3, 0
+        while t < 8.0:  # double while the objective falls
+            value = signed_objective(Z, S._cayley_apply(cur.co.matrix(t * u), cur.W), cur.s)
+            evals += 1
+            if value >= best:
+                break
+            best_t, best, t = t, value, 2 * t
+        turned = S._cayley_apply(cur.co.matrix(best_t * u), cur.W) if best_t else cur.W
+        out[name] = {"step": best_t, "objective_decrease": base - best,
+                     "objective_evaluations": evals, **resume(turned)}
+    return out
 
 
 def weak_axes(cur: Curvature, m: int) -> dict:
@@ -179,6 +261,11 @@ def main() -> None:
     parser.add_argument("--newton-budget", type=int, default=1000)
     parser.add_argument("--weak", type=int, default=40, help="how many of the weakest axes form the block")
     parser.add_argument("--no-spectrum", action="store_true", help="skip the Lanczos eigenvalues")
+    parser.add_argument("--escape", type=int, default=0, metavar="J",
+                        help="where the Hessian is indefinite, resume J times from the rotation "
+                             "and from it turned along the negative curvature")
+    parser.add_argument("--lanczos", default="", metavar="M,...",
+                        help="with --escape, also turn along the lowest Ritz vector of M Lanczos steps")
     parser.add_argument("--out", help="also write the rows as JSON here")
     args = parser.parse_args()
 
@@ -199,6 +286,13 @@ def main() -> None:
                **weak_axes(cur, args.weak)}
         if not args.no_spectrum:
             row.update(spectrum(cur))
+            lowest = row.pop("lowest_direction")
+            if args.escape and row["smallest"][0] < 0 and stop != full.n_iter:
+                directions = {"exact": lowest}
+                for m in [int(x) for x in args.lanczos.split(",") if x]:
+                    value, directions[f"lanczos{m}"] = lanczos_lowest(cur, m)
+                    row[f"lanczos{m}_lowest"] = value
+                row["escape"] = escape(Z, cur, directions, args.escape)
         if args.newton and stop != full.n_iter:
             row["newton"] = truncated_newton(Z, res.unmixing, args.newton_budget)
         row["seconds"] = round(time.perf_counter() - t0, 1)

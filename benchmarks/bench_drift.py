@@ -14,7 +14,8 @@ their own, to ``TOL``, from there the next stage, then all rows to 1e-10 (``sub=
 one quarter to 1e-6; the passes of a stage count ``F`` of a full pass in ``cost``). Every
 variant of a seed starts from the same matrix, scikit-learn's start for that seed, as
 ``ICA(random_state=seed)`` does; ``perturb=J`` changes that start by a relative 1e-15
-(seeded by ``J``, see ``perturbed``). Items combine with ``;``: ``MEMORY=40;perturb=3``.
+(seeded by ``J``, see ``perturbed``); ``method=fixed-point`` takes FastICA steps only (the
+solver's ``method``; the default is ``lbfgs``). Items combine with ``;``: ``MEMORY=40;perturb=3``.
 
 Usage::
 
@@ -38,8 +39,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 MARKS = (1e-4, 1e-6, 1e-8, 1e-10)
 
 
-#: the variant items that are not solver settings (a warm start, a perturbed start)
-START_ITEMS = ("sub", "perturb")
+#: the variant items that are not module settings (a warm start, a perturbed start, the method)
+START_ITEMS = ("sub", "perturb", "method")
 
 
 def variant_items(variant: str) -> dict[str, str]:
@@ -167,6 +168,7 @@ def main() -> None:
             start, stage_passes, cost = warm_start(solver, X, white, perturbed(w_init, items),
                                                    subsample_stages(items), seed, args.max_iter)
             res = solver.fastica_symmetric(Z, w_init=start, tol=1e-10, max_iter=args.max_iter,
+                                           method=items.get("method", "lbfgs"),
                                            callback=lambda it, change, log=log: log.append(change))
             seconds = time.perf_counter() - t0
             firsts = {f"{m:.0e}": next((i + 1 for i, c in enumerate(log) if c < m), None)
