@@ -1,4 +1,4 @@
-"""The one PCA reduction (decompose.whitening.principal_projection) and the two places that use it."""
+"""The one PCA reduction (decompose.whitening.principal_projection) and the places that use it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ def test_projection_keeps_the_leading_principal_variances(glove_5k):
     assert Ys.shape == Y.shape
     assert not np.allclose(np.abs(Ys), np.abs(Y))
     assert abs(np.corrcoef(Ys[:, 0], Y[:, 0])[0, 1]) > 0.9
+    # ... and the centre is theirs too: the fitted rows' components have zero mean, the rest not
+    assert np.abs(Ys[:2000].mean(axis=0)).max() < 1e-9 * np.abs(Ys).max()
+    assert np.abs(Ys[2000:].mean(axis=0)).max() > 1e-4 * np.abs(Ys).max()
+    white = principal_projection(X, 10, fit_rows=2000, whiten=True)
+    np.testing.assert_allclose(white[:2000].std(axis=0, ddof=1), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(white * Ys[:2000].std(axis=0, ddof=1), Ys, rtol=1e-9)
     with pytest.raises(IcaxesError, match="at least 1 component"):
         principal_projection(X, 0)
 

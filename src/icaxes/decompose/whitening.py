@@ -133,11 +133,13 @@ def fit_whitening(
     return whitening_from_moments(mean, cov, n_components)
 
 
-def principal_projection(X: np.ndarray, n_components: int, *, fit_rows: int | None = None) -> np.ndarray:
+def principal_projection(X: np.ndarray, n_components: int, *, fit_rows: int | None = None,
+                         whiten: bool = False) -> np.ndarray:
     """The centred rows of ``X`` projected on their first ``n_components`` principal axes.
 
     Used to reduce wide embeddings before ICA (image features: few rows, many columns; the
-    evaluations' ``max_dim``).
+    evaluations' ``max_dim``) and as the PCA baseline of the Axis Tour's dimension reduction
+    (:func:`icaxes.evaluate.tour.pca_baseline`).
 
     Parameters
     ----------
@@ -145,20 +147,28 @@ def principal_projection(X: np.ndarray, n_components: int, *, fit_rows: int | No
     n_components : int
         Principal axes kept (at most ``min(n, d)`` exist).
     fit_rows : int, optional
-        Find the axes on the first ``fit_rows`` rows only (bounds the cost); every row is projected.
+        Fit the projection (the mean and the axes) on the first ``fit_rows`` rows only (bounds
+        the cost of the SVD); every row is projected.
+    whiten : bool
+        Divide each component by its standard deviation over the fitted rows (``ddof=1``), so
+        that it has unit variance there.
 
     Returns
     -------
     ndarray of shape (n, min(n_components, n, d)), float64
-        ``(X - mean) @ V[:, :n_components]`` with ``V`` the leading right singular vectors of
-        the centred rows, largest first.
+        ``(X - mean) @ V[:, :n_components]`` with ``mean`` and ``V`` (the leading right singular
+        vectors of the centred rows, largest first) from the fitted rows.
     """
     if n_components < 1:
         raise DegenerateDataError(f"a PCA reduction needs at least 1 component, got {n_components}")
-    Xc = np.asarray(X, dtype=np.float64)
-    Xc = Xc - Xc.mean(axis=0)
-    _, _, vt = np.linalg.svd(Xc if fit_rows is None else Xc[:fit_rows], full_matrices=False)
-    return Xc @ vt[:n_components].T
+    X = np.asarray(X, dtype=np.float64)
+    fit = X if fit_rows is None else X[:fit_rows]
+    mean = fit.mean(axis=0)
+    _, sv, vt = np.linalg.svd(fit - mean, full_matrices=False)
+    Y = (X - mean) @ vt[:n_components].T
+    if whiten:
+        Y /= sv[:n_components] / np.sqrt(max(fit.shape[0] - 1, 1))
+    return Y
 
 
 def apply_affine(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from icaxes.decompose.whitening import principal_projection
 from icaxes.errors import InputError, require
 from icaxes.evaluate.similarity import unit_rows
 
@@ -115,6 +116,8 @@ PCA_BASELINES = ("unwhitened", "whitened")
 def pca_baseline(X: np.ndarray, p: int, whiten: bool = False, fit_rows: int | None = 100_000) -> np.ndarray:
     """The first ``p`` principal components of every row of ``X``, optionally whitened.
 
+    :func:`icaxes.decompose.whitening.principal_projection` with a check of ``p``.
+
     Parameters
     ----------
     X : ndarray of shape (n, d)
@@ -123,15 +126,9 @@ def pca_baseline(X: np.ndarray, p: int, whiten: bool = False, fit_rows: int | No
     whiten : bool
         Divide each component by its standard deviation (the paper's baseline).
     fit_rows : int, optional
-        Principal directions are fitted on the first ``fit_rows`` rows (all rows: None).
+        The projection is fitted on the first ``fit_rows`` rows (all rows: None).
     """
     X = np.asarray(X, dtype=np.float64)
     if not 1 <= p <= X.shape[1]:
         raise InputError(f"p must be in 1..{X.shape[1]}, got {p}")
-    fit = X if fit_rows is None else X[:fit_rows]
-    mean = fit.mean(axis=0)
-    _, sv, Vt = np.linalg.svd(fit - mean, full_matrices=False)
-    Y = (X - mean) @ Vt[:p].T
-    if whiten:
-        Y /= sv[:p] / np.sqrt(max(fit.shape[0] - 1, 1))
-    return Y
+    return principal_projection(X, p, fit_rows=fit_rows, whiten=whiten)
