@@ -37,8 +37,7 @@ import pandas as pd
 from PIL import Image
 
 from icaxes.evaluate.run import markdown_table
-from icaxes.universal.pipeline import summary_by_axis_markdown
-from icaxes.universal.report import summary_table_markdown
+from icaxes.universal.report import summary_by_axis_markdown, summary_table_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("docs/results.md", "docs/universality.md")

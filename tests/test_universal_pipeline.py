@@ -71,6 +71,7 @@ def test_report_folder(two_runs):
     assert (np.diff(ica.average.to_numpy()) <= 1e-4).all()
     assert sorted(ica.reference_axis) == list(range(len(ica)))
     assert "the paper's summary" in index
+    assert f"| use-languages | 2 | {len(ica)} |" in index  # its table: two targets, every axis
 
 
 def test_translations_share_axes(two_runs):

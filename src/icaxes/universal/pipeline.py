@@ -380,12 +380,17 @@ def match_rows(cr: ComparisonResult) -> list[dict[str, Any]]:
     return out
 
 
+#: the keys of a :func:`summary_by_axis` row that are not targets
+BY_AXIS_KEYS = ("comparison", "method", "rank", "reference_axis", "average")
+
+
 def summary_by_axis(cr: ComparisonResult) -> list[dict[str, Any]]:
     """The paper's summary of one comparison: for ICA and PCA, every reference axis in the order
     of its matched r summed over all targets, with each target's matched r and their average.
 
     The rows of the paper's summary figure (:func:`icaxes.universal.figures.summary_curves`);
-    an unmatched axis counts 0 for that target.
+    an unmatched axis counts 0 for that target. Each row has the keys of :data:`BY_AXIS_KEYS`
+    and one per target.
     """
     out = []
     for method in ("ica", "pca"):
@@ -397,27 +402,6 @@ def summary_by_axis(cr: ComparisonResult) -> list[dict[str, Any]]:
             row["average"] = float(np.mean([mm.r[t][rank] for t in cr.results]))
             out.append(row)
     return out
-
-
-def summary_by_axis_markdown(rows: list[dict[str, Any]], tops: tuple[int, ...] = (1, 10, 50, 100)) -> str:
-    """The paper's summary table from :func:`summary_by_axis` rows: the average over targets of
-    the matched r of the first 1, 10, 50 ... reference axes (in summed order), ICA beside PCA."""
-    import pandas as pd
-
-    df = pd.DataFrame(rows)
-    head = " | ".join(f"ICA top-{k} | PCA top-{k}" for k in tops)
-    lines = [f"| comparison | targets | axes | {head} |", "|---|---:|---:|" + "---:|---:|" * len(tops)]
-    for comp, g in df.groupby("comparison", sort=False):
-        n_targets = len([c for c in g.columns if c not in ("comparison", "method", "rank", "reference_axis",
-                                                            "average") and g[c].notna().any()])
-        cells = []
-        for k in tops:
-            for method in ("ica", "pca"):
-                avg = g[g.method == method].sort_values("rank")["average"].to_numpy()
-                cells.append(f"{avg[:k].mean():.3f}" if len(avg) >= k else "")
-        n_axes = int((g.method == "ica").sum())
-        lines.append(f"| {comp} | {n_targets} | {n_axes} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 @dataclass
