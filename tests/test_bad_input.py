@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import icaxes
+from _commands import ICAXES, interruptible
 from icaxes.cli import main
 from icaxes.errors import (
     DegenerateDataError,
@@ -32,7 +33,6 @@ from icaxes.errors import (
 )
 from icaxes.fitting import fit_source
 
-ICAXES = str(Path(sys.executable).with_name("icaxes"))
 N, D = 200, 50
 
 
@@ -271,19 +271,11 @@ def test_interrupted_fit_leaves_nothing(tmp_path):
     # TTY_COMPATIBLE makes the progress bar print, which tells us the fit has started
     # (stdout and stderr are read together: the bar and the error line may use either)
     env = {**os.environ, "TTY_COMPATIBLE": "1"}
-    # a child inherits an ignored SIGINT (a shell runs background jobs that way): give the
-    # child the default disposition, as a terminal's foreground job has
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        proc = subprocess.Popen(
-            [ICAXES, "fit", "glove-6b-50d", "--limit", "30000", "--tol", "1e-300", "--max-iter",
-             "100000000", "-o", str(work / "model")], stderr=subprocess.STDOUT, stdout=subprocess.PIPE,
-            env=env)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    args = ["fit", "glove-6b-50d", "--limit", "30000", "--tol", "1e-300", "--max-iter", "100000000",
+            "-o", str(work / "model")]
     seen = b""
     deadline = time.monotonic() + 120
-    try:
+    with interruptible(args, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, env=env) as proc:
         while not re.search(rb"iter [1-9]", seen):  # the bar may skip numbers
             assert time.monotonic() < deadline, seen[-500:]
             ready, _, _ = select.select([proc.stdout], [], [], 1.0)
@@ -293,10 +285,6 @@ def test_interrupted_fit_leaves_nothing(tmp_path):
                 seen += chunk
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode not in (0, None)
     text = (seen + rest).decode("utf-8", "replace")
     errors = [ln for ln in text.replace("\r", "\n").splitlines() if "error:" in ln]

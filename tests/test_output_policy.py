@@ -27,13 +27,13 @@ import typer
 from typer.testing import CliRunner
 
 import icaxes
+from _commands import interruptible
 from icaxes import ICA, PCA
 from icaxes.cli import app, main
 from icaxes.errors import InputError, OutputError, ParameterError
 from icaxes.io import atomic
 from icaxes.io.atomic import MARKER, clean_stale, foreign_files, read_marker
 
-ICAXES = str(Path(sys.executable).with_name("icaxes"))
 ROWS = 400
 
 
@@ -418,13 +418,8 @@ def test_sigint_in_the_first_second_is_one_line(tmp_path):
     if not Path("/proc/self/maps").exists():
         pytest.skip("watches /proc/PID/maps to know the interpreter is importing icaxes")
     out = tmp_path / "m"
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal's job has
-    try:
-        proc = subprocess.Popen([ICAXES, "fit", "glove-6b-50d", "-o", str(out)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    try:
+    with interruptible(["fit", "glove-6b-50d", "-o", str(out)], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE) as proc:
         # numpy is loaded by `import icaxes`: the signal then arrives while the package imports
         deadline = time.monotonic() + 60
         while "numpy" not in Path(f"/proc/{proc.pid}/maps").read_text(errors="replace"):
@@ -432,10 +427,6 @@ def test_sigint_in_the_first_second_is_one_line(tmp_path):
             time.sleep(0.005)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130, stderr
     assert stderr.decode().strip() == "error: interrupted; nothing was written" and stdout == b""
     assert os.listdir(tmp_path) == []

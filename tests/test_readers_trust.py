@@ -25,11 +25,11 @@ import numpy as np
 import pytest
 
 import icaxes
+from _commands import ICAXES
 from icaxes.cli import main
 from icaxes.errors import EmbeddingFormatError, InputError, PickleRefusedError
 from test_bad_input import _cli_fails, _lines, _write  # the same broken-file helpers
 
-ICAXES = str(Path(sys.executable).with_name("icaxes"))
 N, D = 200, 50
 #: address space a bounded child may map beyond what importing icaxes and reading a small
 #: file took (measured: about 0.5 GiB after the imports, 1.5 GiB once pyarrow's memory pool
