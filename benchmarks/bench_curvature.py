@@ -28,7 +28,12 @@ those rotations it prints:
   started from the preconditioned gradient (what a solver could afford: ``M`` products), and, as
   the baseline, the rotation itself are each handed to the solver ``J`` times (starts a relative
   1e-15 apart, ``perturb=1..J`` of ``bench_drift.py``: one fit's count is a draw from a wide
-  distribution); the passes to tol 1e-10 and the contrast of each end point are printed.
+  distribution); the passes to tol 1e-10 and the contrast of each end point are printed;
+- with ``--deflate M``, whether deflating the softest directions helps: the ``M`` smallest
+  eigenpairs of the preconditioned Hessian (``eigsh``, tol 1e-3) at the stop correct the
+  solver's initial inverse Hessian, ``q / h + r V diag(1/lambda - 1) V^T (r q)`` with
+  ``r = h^{-1/2}`` of the stop (positive eigenvalues only), and the solver resumed from the
+  stop with and without the correction (``perturb=1,2``) counts its passes to tol 1e-10.
 
 Hessian of ``phi(W) = sum_i s_i E[G(y_i)]``, ``y = W z``, along skew ``D, E`` at ``W``
 (second-order expansion of ``exp(D) W``)::
@@ -183,6 +188,47 @@ def escape(Z: np.ndarray, cur: Curvature, directions: dict[str, np.ndarray], rep
     return out
 
 
+def deflation(Z: np.ndarray, cur: Curvature, m: int) -> dict:
+    """Passes to tol 1e-10 from ``cur.W``, plain and with the ``m`` softest directions deflated."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    import icaxes.decompose.solver as S
+    from bench_drift import perturbed
+
+    r = 1.0 / np.sqrt(np.maximum(cur.h, S.LAMBDA_MIN))
+    op = LinearOperator((r.size, r.size), matvec=lambda v: cur.hv(np.ravel(v) * r) * r, dtype=np.float64)
+    lam, V = eigsh(op, k=m, which="SA", tol=1e-3, maxiter=5000)
+    keep = lam > 1e-4
+    V, coef = V[:, keep], 1.0 / lam[keep] - 1.0
+    plain_direction = S._lbfgs_direction
+
+    def deflated_direction(g, h, mem_s, mem_y):
+        # the solver's two-loop recursion with the corrected initial inverse Hessian
+        q = np.array(g, dtype=np.float64)
+        alphas = []
+        for s_, y_ in zip(reversed(mem_s), reversed(mem_y), strict=True):
+            rho = 1.0 / float(np.dot(s_, y_))
+            alpha = rho * float(np.dot(s_, q))
+            q -= alpha * y_
+            alphas.append((rho, alpha))
+        q = q / h + r * (V @ (coef * (V.T @ (r * q))))
+        for (s_, y_), (rho, alpha) in zip(zip(mem_s, mem_y, strict=True), reversed(alphas), strict=True):
+            q += (alpha - rho * float(np.dot(y_, q))) * s_
+        return q
+
+    def passes() -> list[int]:
+        return [S.fastica_symmetric(Z, w_init=perturbed(cur.W, {"perturb": str(j)}), tol=1e-10,
+                                    max_iter=10000, switch_tol=1.0).n_iter for j in (1, 2)]
+
+    out = {"deflated_eigenvalues": [round(float(x), 5) for x in sorted(lam)], "plain": passes()}
+    S._lbfgs_direction = deflated_direction  # _direction looks it up at each call
+    try:
+        out["deflated"] = passes()
+    finally:
+        S._lbfgs_direction = plain_direction
+    return out
+
+
 def weak_axes(cur: Curvature, m: int) -> dict:
     """Where the FastICA step at ``W`` is large: weakness ranks of its worst rows, shares by plane."""
     K = cur.M - np.diag(cur.a)
@@ -264,6 +310,8 @@ def main() -> None:
     parser.add_argument("--escape", type=int, default=0, metavar="J",
                         help="where the Hessian is indefinite, resume J times from the rotation "
                              "and from it turned along the negative curvature")
+    parser.add_argument("--deflate", type=int, default=0, metavar="M",
+                        help="resume from each stop with the M softest directions deflated, and without")
     parser.add_argument("--lanczos", default="", metavar="M,...",
                         help="with --escape, also turn along the lowest Ritz vector of M Lanczos steps")
     parser.add_argument("--out", help="also write the rows as JSON here")
@@ -293,6 +341,8 @@ def main() -> None:
                     value, directions[f"lanczos{m}"] = lanczos_lowest(cur, m)
                     row[f"lanczos{m}_lowest"] = value
                 row["escape"] = escape(Z, cur, directions, args.escape)
+        if args.deflate and stop != full.n_iter:
+            row["deflation"] = deflation(Z, cur, args.deflate)
         if args.newton and stop != full.n_iter:
             row["newton"] = truncated_newton(Z, res.unmixing, args.newton_budget)
         row["seconds"] = round(time.perf_counter() - t0, 1)
