@@ -98,16 +98,34 @@ class Curvature:
         return self.half_skew(A + 0.5 * (D.T @ self.N + self.N @ D.T))
 
 
+def preconditioned(cur: Curvature, floor: float = 1e-12):
+    """``r = h^{-1/2}`` (``h`` floored) and the operator ``v -> r H (r v)`` of the preconditioned Hessian."""
+    from scipy.sparse.linalg import LinearOperator
+
+    r = 1.0 / np.sqrt(np.maximum(cur.h, floor))
+    op = LinearOperator((r.size, r.size), matvec=lambda v: cur.hv(np.ravel(v) * r) * r, dtype=np.float64)
+    return r, op
+
+
+def resume(Z: np.ndarray, W: np.ndarray, repeats: int) -> list:
+    """The solver resumed at ``W`` from ``repeats`` starts 1e-15 apart (``perturb=1..repeats``):
+    one FastICA pass measures the change, then L-BFGS from ``W`` to tol 1e-10."""
+    import icaxes.decompose.solver as S
+    from bench_drift import perturbed
+
+    return [S.fastica_symmetric(Z, w_init=perturbed(W, {"perturb": str(j)}), tol=1e-10,
+                                max_iter=10000, switch_tol=1.0) for j in range(1, repeats + 1)]
+
+
 def spectrum(cur: Curvature, tol: float = 1e-4) -> dict:
     """Smallest and largest eigenvalues of the diagonally preconditioned Hessian (Lanczos).
 
     Also returns (key ``lowest_direction``, not for JSON) the eigenvector of the smallest one in
     the solver's coordinates, unpreconditioned (``D^{-1/2} v``).
     """
-    from scipy.sparse.linalg import LinearOperator, eigsh
+    from scipy.sparse.linalg import eigsh
 
-    r = 1.0 / np.sqrt(np.maximum(cur.h, 1e-12))
-    op = LinearOperator((r.size, r.size), matvec=lambda v: cur.hv(np.ravel(v) * r) * r, dtype=np.float64)
+    r, op = preconditioned(cur)
     before = cur.products
     low, vectors = eigsh(op, k=4, which="SA", tol=tol, maxiter=5000)
     high = eigsh(op, k=1, which="LA", tol=1e-3, return_eigenvectors=False)
@@ -136,7 +154,7 @@ def lanczos_lowest(cur: Curvature, steps: int) -> tuple[float, np.ndarray]:
     Started from the preconditioned gradient (what the solver has at hand), with full
     reorthogonalisation; the vector is returned in the solver's coordinates, unpreconditioned.
     """
-    r = 1.0 / np.sqrt(np.maximum(cur.h, 1e-12))
+    r, _ = preconditioned(cur)
     q = cur.gradient * r
     Q = [q / np.linalg.norm(q)]
     alpha, beta = [], []
@@ -159,17 +177,14 @@ def escape(Z: np.ndarray, cur: Curvature, directions: dict[str, np.ndarray], rep
     """Passes to tol 1e-10 from ``cur.W`` and from it turned along each of ``directions``
     (``--escape``), with the contrast of each end point."""
     import icaxes.decompose.solver as S
-    from bench_drift import perturbed
 
-    def resume(W: np.ndarray) -> dict:
-        # the solver resumed at W: one FastICA pass measures the change, then L-BFGS from W
-        runs = [S.fastica_symmetric(Z, w_init=perturbed(W, {"perturb": str(j)}), tol=1e-10,
-                                    max_iter=10000, switch_tol=1.0) for j in range(1, repeats + 1)]
+    def resumed(W: np.ndarray) -> dict:
+        runs = resume(Z, W, repeats)
         return {"passes": [r.n_iter for r in runs],
                 "contrast_x1e3": [round(1e3 * float(np.mean(S.logcosh_contrast(Z, r.unmixing))), 5)
                                   for r in runs]}
 
-    out = {"from_here": resume(cur.W)}
+    out = {"from_here": resumed(cur.W)}
     base = signed_objective(Z, cur.W, cur.s)
     for name, direction in directions.items():
         u = direction / np.linalg.norm(direction)
@@ -184,48 +199,33 @@ def escape(Z: np.ndarray, cur: Curvature, directions: dict[str, np.ndarray], rep
             best_t, best, t = t, value, 2 * t
         turned = S._cayley_apply(cur.co.matrix(best_t * u), cur.W) if best_t else cur.W
         out[name] = {"step": best_t, "objective_decrease": base - best,
-                     "objective_evaluations": evals, **resume(turned)}
+                     "objective_evaluations": evals, **resumed(turned)}
     return out
 
 
 def deflation(Z: np.ndarray, cur: Curvature, m: int) -> dict:
     """Passes to tol 1e-10 from ``cur.W``, plain and with the ``m`` softest directions deflated."""
-    from scipy.sparse.linalg import LinearOperator, eigsh
+    from scipy.sparse.linalg import eigsh
 
     import icaxes.decompose.solver as S
-    from bench_drift import perturbed
 
-    r = 1.0 / np.sqrt(np.maximum(cur.h, S.LAMBDA_MIN))
-    op = LinearOperator((r.size, r.size), matvec=lambda v: cur.hv(np.ravel(v) * r) * r, dtype=np.float64)
+    r, op = preconditioned(cur, S.LAMBDA_MIN)
     lam, V = eigsh(op, k=m, which="SA", tol=1e-3, maxiter=5000)
     keep = lam > 1e-4
     V, coef = V[:, keep], 1.0 / lam[keep] - 1.0
-    plain_direction = S._lbfgs_direction
+    plain = S._initial_inverse
 
-    def deflated_direction(g, h, mem_s, mem_y):
-        # the solver's two-loop recursion with the corrected initial inverse Hessian
-        q = np.array(g, dtype=np.float64)
-        alphas = []
-        for s_, y_ in zip(reversed(mem_s), reversed(mem_y), strict=True):
-            rho = 1.0 / float(np.dot(s_, y_))
-            alpha = rho * float(np.dot(s_, q))
-            q -= alpha * y_
-            alphas.append((rho, alpha))
-        q = q / h + r * (V @ (coef * (V.T @ (r * q))))
-        for (s_, y_), (rho, alpha) in zip(zip(mem_s, mem_y, strict=True), reversed(alphas), strict=True):
-            q += (alpha - rho * float(np.dot(y_, q))) * s_
-        return q
+    def deflated(q: np.ndarray, h: np.ndarray) -> np.ndarray:
+        correction = r * (V @ (coef * (V.T @ (r * q))))
+        return plain(q, h) + correction
 
-    def passes() -> list[int]:
-        return [S.fastica_symmetric(Z, w_init=perturbed(cur.W, {"perturb": str(j)}), tol=1e-10,
-                                    max_iter=10000, switch_tol=1.0).n_iter for j in (1, 2)]
-
-    out = {"deflated_eigenvalues": [round(float(x), 5) for x in sorted(lam)], "plain": passes()}
-    S._lbfgs_direction = deflated_direction  # _direction looks it up at each call
+    out = {"deflated_eigenvalues": [round(float(x), 5) for x in sorted(lam)],
+           "plain": [res.n_iter for res in resume(Z, cur.W, 2)]}
+    S._initial_inverse = deflated  # the two-loop recursion looks it up at each call
     try:
-        out["deflated"] = passes()
+        out["deflated"] = [res.n_iter for res in resume(Z, cur.W, 2)]
     finally:
-        S._lbfgs_direction = plain_direction
+        S._initial_inverse = plain
     return out
 
 

@@ -649,6 +649,16 @@ def _direction(g, M, a, signs, mem_s, mem_y, coords, P=None) -> np.ndarray:
     return r
 
 
+def _initial_inverse(q: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The initial inverse Hessian of the two-loop recursion times ``q``: ``q / h``, in place.
+
+    Its own function so that a design study can replace it (benchmarks/bench_curvature.py
+    ``--deflate``) without copying the recursion.
+    """
+    q /= h
+    return q
+
+
 def _lbfgs_direction(g: np.ndarray, h: np.ndarray, mem_s: list, mem_y: list) -> np.ndarray:
     """Two-loop recursion: approximate inverse Hessian times ``g``, initial guess ``g / h``.
 
@@ -661,7 +671,7 @@ def _lbfgs_direction(g: np.ndarray, h: np.ndarray, mem_s: list, mem_y: list) -> 
         alpha = rho * float(np.dot(s, q))
         q = _axpy(y, q, a=-alpha)
         alphas.append((rho, alpha))
-    q /= h
+    q = _initial_inverse(q, h)
     for (s, y), (rho, alpha) in zip(zip(mem_s, mem_y, strict=True), reversed(alphas), strict=True):
         beta = rho * float(np.dot(y, q))
         q = _axpy(s, q, a=alpha - beta)
